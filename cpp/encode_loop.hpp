@@ -1,0 +1,27 @@
+// The one place that talks to Python: drives Pillow's raw encoder chunk by
+// chunk and transforms each chunk into the destination while it is still in
+// cache.
+#pragma once
+
+#include <Python.h>
+
+#include "transforms.hpp"
+
+namespace fastpil {
+
+// Fills `dest` with `rows` rows of equal length from `encoder`, a Pillow raw
+// encoder whose setimage() has been called. Each chunk the encoder returns
+// goes through `transform` on its way in.
+//
+// Returns 0 on success; -1 with a Python exception set when the encoder fails,
+// emits data that does not fit `dest`, or a signal handler raises (Ctrl-C is
+// answered between chunks). After an error `dest` holds the rows written so
+// far and unspecified bytes after them.
+int encode_into(PyObject *encoder, const Py_buffer &dest, Py_ssize_t rows, Transform transform);
+
+// Applies `transform` to the whole of `src`, writing `dst`, with the active
+// kernels. For tests of the kernels themselves. Returns 0, or -1 with a Python
+// exception set when the lengths do not match the transform.
+int transform_buffer(Transform transform, const Py_buffer &dst, const Py_buffer &src);
+
+}  // namespace fastpil

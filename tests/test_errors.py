@@ -1,0 +1,138 @@
+"""Bad input gets a clear exception, never a crash or a half-filled array."""
+
+from __future__ import annotations
+
+import io
+
+import numpy
+import pytest
+from PIL import Image
+
+import fastpil
+from fastpil import _modes
+
+
+@pytest.mark.parametrize(
+    "value", [None, 3, "image.png", b"\x89PNG", numpy.zeros((2, 2)), Image.new("L", (2, 2)).im]
+)
+def test_not_an_image(value):
+    with pytest.raises(TypeError, match=r"to_numpy\(\) takes a PIL.Image.Image, not "):
+        fastpil.to_numpy(value)
+
+
+def test_closed_image():
+    im = Image.new("RGB", (3, 3))
+    im.close()
+    with pytest.raises(ValueError, match="closed image"):
+        fastpil.to_numpy(im)
+
+
+def png_bytes(mode="RGB", size=(64, 64)):
+    buf = io.BytesIO()
+    Image.effect_noise(size, 50).convert(mode).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_closed_lazy_image():
+    im = Image.open(io.BytesIO(png_bytes()))
+    im.close()
+    with pytest.raises(ValueError, match="closed image"):
+        fastpil.to_numpy(im)
+
+
+def test_truncated_file_raises_as_pillow_does():
+    data = png_bytes()
+    im = Image.open(io.BytesIO(data[: len(data) // 2]))
+    with pytest.raises(OSError, match="truncated") as ours:
+        fastpil.to_numpy(im)
+    im = Image.open(io.BytesIO(data[: len(data) // 2]))
+    with pytest.raises(OSError) as pillows:
+        numpy.array(im)
+    assert type(ours.value) is type(pillows.value)
+    assert str(ours.value) == str(pillows.value)
+
+
+def test_unknown_mode_is_named():
+    with pytest.raises(ValueError, match=r"mode 'BGR;15' has no NumPy equivalent"):
+        _modes.layout("BGR;15")
+
+
+def test_mode_numpy_cannot_convert(monkeypatch):
+    im = Image.new("L", (2, 2))
+    monkeypatch.setattr(im, "_mode", "XYZ", raising=False)
+    assert im.mode == "XYZ"
+    with pytest.raises((KeyError, ValueError)):
+        numpy.array(im)
+    with pytest.raises(ValueError, match="mode 'XYZ' has no NumPy equivalent"):
+        fastpil.to_numpy(im)
+
+
+def test_mode_that_cannot_be_encoded(monkeypatch):
+    monkeypatch.setitem(_modes._PADDED_RAWMODES, "HSV", "HSVX")
+    monkeypatch.setattr(_modes, "_layouts", {})
+    with pytest.raises(ValueError, match=r"mode 'HSV': Pillow's raw encoder cannot emit 'HSVX'"):
+        fastpil.to_numpy(Image.new("HSV", (2, 2)))
+
+
+class FakeEncoder:
+    """Stands in for Pillow's raw encoder and emits scripted chunks."""
+
+    def __init__(self, chunks):
+        self.chunks = list(chunks)
+        self.cleaned_up = False
+
+    def setimage(self, im, extents):
+        pass
+
+    def encode(self, bufsize):
+        item = self.chunks.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def cleanup(self):
+        self.cleaned_up = True
+
+
+@pytest.fixture
+def fake_encoder(monkeypatch):
+    """Install a FakeEncoder with the given chunks; returns it."""
+
+    def install(chunks):
+        encoder = FakeEncoder(chunks)
+        monkeypatch.setattr(Image, "_getencoder", lambda *args: encoder)
+        return encoder
+
+    return install
+
+
+ROW = bytes(range(4))  # one row of a 4x2 "L" image
+
+
+@pytest.mark.parametrize(
+    ("chunks", "exc", "match"),
+    [
+        ([(4, -2, ROW)], RuntimeError, r"failed with error -2 \(broken data\)"),
+        ([(4, -9, b"")], RuntimeError, r"error -9 \(out of memory\)"),
+        ([(8, 1, ROW * 3)], RuntimeError, "overruns"),
+        ([(3, 0, ROW[:3])], RuntimeError, "not a whole number"),
+        ([(4, 1, ROW)], RuntimeError, "finished after 4 of 8 bytes"),
+        ([(0, 0, b"")], RuntimeError, "made no progress"),
+        ([(4, 0, ROW), OSError("disk on fire")], OSError, "disk on fire"),
+        ([(4, 0)], TypeError, r"did not return \(status, errcode, data\)"),
+        (["nonsense"], TypeError, r"did not return"),
+        ([(4, "x", ROW)], TypeError, "cannot be interpreted as an integer"),
+        ([(4, 0, 12345)], TypeError, "bytes-like object is required"),
+    ],
+)
+def test_encoder_failures(fake_encoder, chunks, exc, match):
+    encoder = fake_encoder(chunks)
+    with pytest.raises(exc, match=match):
+        fastpil.to_numpy(Image.new("L", (4, 2)))
+    assert encoder.cleaned_up
+
+
+def test_encoder_chunks_reassembled(fake_encoder):
+    fake_encoder([(4, 0, ROW), (4, 1, ROW[::-1])])
+    result = fastpil.to_numpy(Image.new("L", (4, 2)))
+    assert result.tobytes() == ROW + ROW[::-1]

@@ -1,0 +1,14 @@
+from importlib.metadata import version
+
+import fastpil
+from fastpil import _core
+
+
+def test_versions_agree():
+    assert fastpil.__version__ == version("fastpil") == _core.__version__
+
+
+def test_public_names():
+    assert sorted(fastpil.__all__) == ["__version__", "simd_path", "to_numpy"]
+    for name in fastpil.__all__:
+        assert hasattr(fastpil, name)
