@@ -77,9 +77,7 @@ def to_numpy(im: Image.Image, *, out: Any = None) -> numpy.ndarray:
     return _core.convert(im.im, mode, layout.rawmode, layout.transform, shape, layout.dtype, out)
 
 
-def _destination(
-    out: Any, shape: tuple[int, ...], dtype: numpy.dtype, mode: str
-) -> numpy.ndarray:
+def _destination(out: Any, shape: tuple[int, ...], dtype: numpy.dtype, mode: str) -> numpy.ndarray:
     """Check ``out`` and return an ndarray of ``shape`` and ``dtype`` over it."""
     what = f"a mode {mode!r} image of {shape[1]}x{shape[0]} pixels"
     if isinstance(out, numpy.ndarray):

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy
 from PIL import Image, ImageMode
 
+from . import _core
 from ._core import Transform
 
 # Pillow stores these 3-band modes as 4 bytes per pixel. Their 4-byte raw
@@ -41,12 +42,21 @@ def _find_layout(mode: str) -> Layout:
         rawmode, transform = _PADDED_RAWMODES[mode], Transform.compact_rgbx_to_rgb
     else:
         rawmode, transform = mode, Transform.copy
+    found = Layout(numpy.dtype(descriptor.typestr), len(descriptor.bands), rawmode, transform)
+    # Convert a small image once, so that a mode whose raw bytes do not fill
+    # the array numpy.array() describes (Pillow < 12 has modes that pack 2 bytes
+    # per pixel but claim 3 bands) is refused here and never read out of bounds.
+    probe = Image.new(mode, (3, 2))
+    shape = (2, 3) if found.bands == 1 else (2, 3, found.bands)
     try:
-        Image._getencoder(mode, "raw", rawmode)
-    except (OSError, ValueError) as error:
-        msg = f"mode {mode!r}: Pillow's raw encoder cannot emit {rawmode!r} ({error})"
+        _core.convert(probe.im, mode, rawmode, transform, shape, found.dtype)
+    except (OSError, RuntimeError, ValueError) as error:
+        msg = (
+            f"mode {mode!r} cannot be converted to {found.bands} band(s) of "
+            f"{found.dtype} through raw mode {rawmode!r}: {error}"
+        )
         raise ValueError(msg) from None
-    return Layout(numpy.dtype(descriptor.typestr), len(descriptor.bands), rawmode, transform)
+    return found
 
 
 _layouts: dict[str, Layout] = {}

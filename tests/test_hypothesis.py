@@ -27,7 +27,11 @@ def images(draw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(im=images(), path=st.sampled_from(_core.simd_paths()), dest=st.sampled_from(["new", "ndarray", "bytearray"]))
+@given(
+    im=images(),
+    path=st.sampled_from(_core.simd_paths()),
+    dest=st.sampled_from(["new", "ndarray", "bytearray"]),
+)
 def test_matches_numpy(im, path, dest):
     before = _core.simd_path()
     _core.select_simd_path(path)

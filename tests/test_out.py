@@ -100,18 +100,38 @@ def bad_outs():
         ("wrong shape", lambda r: numpy.zeros(r.shape[::-1], r.dtype), ValueError, "needs shape"),
         ("flat ndarray", lambda r: numpy.zeros(r.size, r.dtype), ValueError, "needs shape"),
         ("wrong dtype", lambda r: numpy.zeros(r.shape, numpy.int16), ValueError, "dtype"),
-        ("wrong byte order", lambda r: numpy.zeros(r.shape, r.dtype.newbyteorder()),
-         ValueError, "dtype"),
+        (
+            "wrong byte order",
+            lambda r: numpy.zeros(r.shape, r.dtype.newbyteorder()),
+            ValueError,
+            "dtype",
+        ),
         ("read-only ndarray", lambda r: readonly(numpy.zeros_like(r)), ValueError, "read-only"),
         ("bytes", lambda r: bytes(r.nbytes), ValueError, "read-only"),
-        ("read-only memoryview", lambda r: memoryview(bytearray(r.nbytes)).toreadonly(),
-         ValueError, "read-only"),
-        ("Fortran order", lambda r: numpy.asfortranarray(numpy.zeros(r.shape, r.dtype)),
-         ValueError, "C-contiguous"),
-        ("strided view", lambda r: numpy.zeros((r.shape[0] * 2, *r.shape[1:]), r.dtype)[::2],
-         ValueError, "C-contiguous"),
-        ("strided memoryview", lambda r: memoryview(bytearray(r.nbytes * 2))[::2],
-         ValueError, "C-contiguous"),
+        (
+            "read-only memoryview",
+            lambda r: memoryview(bytearray(r.nbytes)).toreadonly(),
+            ValueError,
+            "read-only",
+        ),
+        (
+            "Fortran order",
+            lambda r: numpy.asfortranarray(numpy.zeros(r.shape, r.dtype)),
+            ValueError,
+            "C-contiguous",
+        ),
+        (
+            "strided view",
+            lambda r: numpy.zeros((r.shape[0] * 2, *r.shape[1:]), r.dtype)[::2],
+            ValueError,
+            "C-contiguous",
+        ),
+        (
+            "strided memoryview",
+            lambda r: memoryview(bytearray(r.nbytes * 2))[::2],
+            ValueError,
+            "C-contiguous",
+        ),
         ("list", lambda r: [0] * r.nbytes, TypeError, "buffer protocol"),
         ("int", lambda r: r.nbytes, TypeError, "buffer protocol"),
         ("str", lambda r: "x" * r.nbytes, TypeError, "buffer protocol"),
@@ -149,7 +169,7 @@ def test_out_message_says_what_is_needed(rng):
     im = random_image("RGB", (4, 3), rng)
     with pytest.raises(ValueError, match=r"needs shape \(3, 4, 3\) and dtype uint8"):
         fastpil.to_numpy(im, out=numpy.zeros((3, 4), numpy.uint8))
-    with pytest.raises(ValueError, match="out holds 35 bytes; .* needs exactly 36"):
+    with pytest.raises(ValueError, match=r"out holds 35 bytes; .* needs exactly 36"):
         fastpil.to_numpy(im, out=bytearray(35))
 
 
