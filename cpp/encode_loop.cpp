@@ -34,17 +34,20 @@ const char *codec_error_name(long code) {
     }
 }
 
-// A whole number of rows, at least one, close to kChunkTarget: the raw
-// encoder only ever emits whole rows, so any excess would be allocated and
-// then trimmed off on every call.
-Py_ssize_t chunk_bufsize(std::size_t in_row) {
-    const std::size_t rows = in_row >= kChunkTarget ? 1 : kChunkTarget / in_row;
-    return static_cast<Py_ssize_t>(rows * in_row);
+// A whole number of rows, at least one, close to kChunkTarget, and no more
+// than the image has: the raw encoder only ever emits whole rows, and the
+// encoder allocates the full bufsize before trimming it to what it wrote.
+Py_ssize_t chunk_bufsize(std::size_t in_row, std::size_t rows) {
+    std::size_t chunk_rows = in_row >= kChunkTarget ? 1 : kChunkTarget / in_row;
+    if (chunk_rows > rows) {
+        chunk_rows = rows;
+    }
+    return static_cast<Py_ssize_t>(chunk_rows * in_row);
 }
 
 }  // namespace
 
-int encode_into(PyObject *encoder, const Py_buffer &dest, Py_ssize_t rows, Transform transform) {
+int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows, Transform transform) {
     ChunkTransform t;
     if (!describe(transform, active_kernels(), &t)) {
         PyErr_Format(PyExc_ValueError, "unknown transform %d", static_cast<int>(transform));
@@ -69,13 +72,9 @@ int encode_into(PyObject *encoder, const Py_buffer &dest, Py_ssize_t rows, Trans
         return -1;
     }
 
-    PyObject *encode = PyObject_GetAttrString(encoder, "encode");
-    if (encode == nullptr) {
-        return -1;
-    }
-    PyObject *bufsize = PyLong_FromSsize_t(chunk_bufsize(in_row));
+    PyObject *bufsize =
+        PyLong_FromSsize_t(chunk_bufsize(in_row, static_cast<std::size_t>(rows)));
     if (bufsize == nullptr) {
-        Py_DECREF(encode);
         return -1;
     }
 
@@ -145,7 +144,6 @@ int encode_into(PyObject *encoder, const Py_buffer &dest, Py_ssize_t rows, Trans
         }
     }
     Py_DECREF(bufsize);
-    Py_DECREF(encode);
     return status;
 }
 

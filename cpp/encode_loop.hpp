@@ -9,15 +9,16 @@
 
 namespace fastpil {
 
-// Fills `dest` with `rows` rows of equal length from `encoder`, a Pillow raw
-// encoder whose setimage() has been called. Each chunk the encoder returns
-// goes through `transform` on its way in.
+// Fills `dest` with `rows` rows of equal length by calling `encode`, the
+// encode method of a Pillow raw encoder whose setimage() has been called,
+// until it reports the end. Each chunk it returns goes through `transform` on
+// its way in.
 //
 // Returns 0 on success; -1 with a Python exception set when the encoder fails,
 // emits data that does not fit `dest`, or a signal handler raises (Ctrl-C is
 // answered between chunks). After an error `dest` holds the rows written so
 // far and unspecified bytes after them.
-int encode_into(PyObject *encoder, const Py_buffer &dest, Py_ssize_t rows, Transform transform);
+int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows, Transform transform);
 
 // Applies `transform` to the whole of `src`, writing `dst`, with the active
 // kernels. For tests of the kernels themselves. Returns 0, or -1 with a Python

@@ -22,7 +22,7 @@ cdef extern from "dispatch.hpp" namespace "fastpil":
 
 
 cdef extern from "encode_loop.hpp" namespace "fastpil":
-    int encode_into(object encoder, const Py_buffer &dest, Py_ssize_t rows,
+    int encode_into(object encode, const Py_buffer &dest, Py_ssize_t rows,
                     Transform transform) except -1
     int transform_buffer(Transform transform, const Py_buffer &dst,
                          const Py_buffer &src) except -1

@@ -37,7 +37,7 @@ def convert(imaging, str mode, str rawmode, Transform transform, tuple shape,
         dest = memoryview(array).cast("B")
         PyObject_GetBuffer(dest, &view, PyBUF_WRITABLE)
         try:
-            encode_into(encoder, view, height, transform)
+            encode_into(encoder.encode, view, height, transform)
         finally:
             PyBuffer_Release(&view)
     finally:
