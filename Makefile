@@ -17,20 +17,28 @@ BENCH_ARGS ?=
 
 help:
 	@echo "make test    build fastpil into $(VENV) and run the test suite"
-	@echo "make bench   build fastpil into $(VENV) and run the benchmark"
+	@echo "make bench   build fastpil into $(VENV) and run the benchmark (a few minutes;"
+	@echo "             BENCH_ARGS=--quick for a smoke run, --full for everything)"
 	@echo "make clean   remove the build directory and $(VENV)"
 
-# The build requirements are read from pyproject.toml, so the list lives in one place.
-$(VENV)/.installed-deps: pyproject.toml
+# Requirements are read from pyproject.toml, so each list lives in one place:
+# $(call requirements,EXTRA...) prints the build and run requirements plus those extras.
+requirements = $$($(PY) -c 'import sys, tomllib; \
+	t = tomllib.load(open("pyproject.toml", "rb")); \
+	print(*t["build-system"]["requires"], *t["project"]["dependencies"], \
+		*(r for x in sys.argv[1:] for r in t["project"]["optional-dependencies"][x]))' $(1))
+
+$(VENV)/.installed-test: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(PIP) install $$($(PY) -c 'import tomllib; \
-		t = tomllib.load(open("pyproject.toml", "rb")); \
-		print(*t["build-system"]["requires"], *t["project"]["dependencies"], \
-			*t["project"]["optional-dependencies"]["test"])')
+	$(PIP) install $(call requirements,test)
 	touch $@
 
-install: $(VENV)/.installed-deps
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(PIP) install $(call requirements,bench)
+	touch $@
+
+install: $(VENV)/.installed-test
 	$(INSTALL_PACKAGE)
 
 # pytest (not python -m pytest) keeps the source tree off sys.path, so the
@@ -38,8 +46,9 @@ install: $(VENV)/.installed-deps
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install
-	cd bench && ../$(PY) bench.py $(BENCH_ARGS)
+# Tables on stdout; every sample and a plot in build/bench/.
+bench: install $(VENV)/.installed-bench
+	cd bench && ../$(PY) bench.py --output ../build/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf build $(VENV)

@@ -1,152 +1,378 @@
-"""Compare fastpil.to_numpy with the other ways to turn a Pillow image into an array.
+"""Compare fastpil.to_numpy with every other way to turn a Pillow image into an array.
 
-Every contender is checked against numpy.array(im) first. Then, for each size,
-the contenders run interleaved in blocks (A x k, B x k, ... repeated for
-several rounds; the first call of each block is dropped), so that all of
-them see the same machine state and none inherits the pages another one has
-just freed. Reported: the median time per call, and the median number of
-minor page faults per call.
+    python bench/bench.py                   # the default run, a few minutes
+    python bench/bench.py --quick           # a smoke run
+    python bench/bench.py --full            # every mode, size and memory state
+    python bench/bench.py --modes RGB L --sizes 64 1024 2000x1333 --states steady
 
-    python bench/bench.py                # RGB at the 2021 article's sizes
-    python bench/bench.py --sizes 64 1024 --modes RGB L
+Every contender is checked against numpy.array(im) before it is timed. How the
+timing works, and what the memory states mean, is explained in harness.py.
+Prints Markdown tables; writes every sample to results.json and a plot to
+results.png in --output.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
-import resource
-import statistics
 import sys
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy
 import PIL
+from contenders import CONTENDERS, bench_image
+from harness import STATES, in_new_process, interleaved
 from PIL import Image
 
 import fastpil
 
-ARTICLE_SIZES = [256, 512, 1024, 2048, 4096, 8192]
+ARTICLE_SIDES = [256, 512, 1024, 2048, 4096, 8192]
+RGB_SIZES = ["16", "64", *map(str, ARTICLE_SIDES), "1001x777"]
+OTHER_MODES = ["L", "RGBA", "I;16", "F", "1"]
+OTHER_SIZES = ["16", "64", "1024", "4096"]
+FRESH_PROCESS_SIZES = ["256", "1024", "4096"]
 
 
-def pure_python_chunks(im: Image.Image) -> numpy.ndarray:
-    """The 2021 technique: encode in 64 KiB chunks straight into numpy.empty."""
-    im.load()
-    encoder = Image._getencoder(im.mode, "raw", im.mode)
-    encoder.setimage(im.im, (0, 0, *im.size))
-    shape, typestr = Image._conv_type_shape(im)
-    data = numpy.empty(shape, dtype=numpy.dtype(typestr))
-    mem = data.data.cast("B", (data.data.nbytes,))
-    bufsize, status, offset = 65536, 0, 0
-    while not status:
-        _, status, chunk = encoder.encode(bufsize)
-        mem[offset : offset + len(chunk)] = chunk
-        offset += len(chunk)
-    if status < 0:
-        raise RuntimeError(f"encoder error {status}")
-    return data
+def parse_size(text: str) -> tuple[int, int]:
+    width, _, height = text.partition("x")
+    return int(width), int(height or width)
 
 
-CONTENDERS: dict[str, Callable[[Image.Image], numpy.ndarray]] = {
-    "numpy.array": numpy.array,
-    "numpy.asarray": numpy.asarray,
-    "pure Python": pure_python_chunks,
-    "fastpil": fastpil.to_numpy,
-}
+@dataclass(frozen=True)
+class Case:
+    mode: str
+    size: tuple[int, int]
+    state: str
 
 
-def random_image(mode: str, side: int) -> Image.Image:
-    rng = numpy.random.default_rng(side)
-    row = len(Image.new(mode, (side, 1)).tobytes())
-    return Image.frombytes(mode, (side, side), rng.bytes(row * side))
+def plan(args: argparse.Namespace) -> list[Case]:
+    """The (mode, size, state) cases to run, in order."""
+    if args.modes or args.sizes or args.states:
+        modes = args.modes or ["RGB"]
+        sizes = args.sizes or (["64", "512"] if args.quick else RGB_SIZES)
+        states = args.states or ["steady", "fresh pages"]
+        return [Case(m, parse_size(s), st) for m in modes for st in states for s in sizes]
+    if args.quick:
+        cases = [
+            Case(mode, (side, side), state)
+            for mode in ["RGB", "1"]
+            for state in ["steady", "fresh pages"]
+            for side in [64, 512]
+        ]
+        return [*cases, Case("RGB", (512, 512), "alone"), Case("RGB", (512, 512), "fresh process")]
+    cases = []
+    for mode in ["RGB", *OTHER_MODES]:
+        headline = mode == "RGB" or args.full
+        sizes = RGB_SIZES if headline else OTHER_SIZES
+        states = ["steady", "alone", "fresh pages"] if headline else ["steady", "fresh pages"]
+        cases += [Case(mode, parse_size(s), st) for st in states for s in sizes]
+        fresh = RGB_SIZES if args.full else FRESH_PROCESS_SIZES if headline else []
+        cases += [Case(mode, parse_size(s), "fresh process") for s in fresh]
+    return cases
 
 
-def check(name: str, result: numpy.ndarray, im: Image.Image) -> None:
+def repetitions(size: tuple[int, int], args: argparse.Namespace) -> tuple[int, int]:
+    """(rounds, calls per block): enough calls for a stable median at every size."""
+    if args.quick:
+        return 2, 2
+    pixels = size[0] * size[1]
+    rounds, block = next(
+        rb
+        for limit, rb in [
+            (64 * 64, (30, 40)),
+            (512 * 512, (15, 10)),
+            (2048 * 2048, (7, 5)),
+            (4096 * 4096, (4, 3)),
+            (sys.maxsize, (3, 2)),
+        ]
+        if pixels <= limit
+    )
+    return (rounds * 2, block) if args.full else (rounds, block)
+
+
+def check(name: str, result: numpy.ndarray, expected: numpy.ndarray, im: Image.Image) -> None:
+    """Exit unless ``result`` equals numpy.array(im) (mode "1": as bools, whatever the bytes)."""
+    same = result.dtype == expected.dtype and result.shape == expected.shape
+    if same and im.mode == "1":
+        same = numpy.array_equal(result.view(numpy.uint8) != 0, expected.view(numpy.uint8) != 0)
+    elif same:
+        same = numpy.array_equal(result.view(numpy.uint8), expected.view(numpy.uint8))
+    if not same:
+        sys.exit(f"{name} does not give numpy.array's result for {im.mode} {im.size}")
+
+
+def environment() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    env = {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pillow": PIL.__version__,
+        "fastpil": fastpil.__version__,
+        "simd_path": fastpil.simd_path(),
+        "cpu": cpu,
+        "cpus": str(os.cpu_count()),
+        "machine": platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "libc": " ".join(platform.libc_ver()),
+    }
+    try:
+        import pyarrow
+
+        env["pyarrow"] = pyarrow.__version__
+    except ImportError:
+        env["pyarrow"] = "not installed"
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if thp.exists():
+        env["transparent_hugepage"] = thp.read_text().strip()
+    return env
+
+
+class Progress:
+    """One line on stderr, rewritten in place on a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def step(self, what: str) -> None:
+        self.done += 1
+        elapsed = time.monotonic() - self.start
+        line = f"[{self.done}/{self.total} {elapsed:5.0f}s] {what}"
+        if self.tty:
+            sys.stderr.write(f"\r\x1b[K{line}")
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            sys.stderr.write("\r\x1b[K")
+
+
+def run_case(case: Case, names: list[str], args: argparse.Namespace) -> dict:
+    im = bench_image(case.mode, case.size)
     expected = numpy.array(im)
-    got = result.view(numpy.uint8)
-    want = expected.view(numpy.uint8)
-    if im.mode == "1":
-        want = (want != 0).view(numpy.uint8)
-        if name in ("numpy.array", "numpy.asarray", "pure Python"):
-            got = (got != 0).view(numpy.uint8)
-    if result.dtype != expected.dtype or not numpy.array_equal(got, want):
-        sys.exit(f"{name} gives a different array for {im.mode} {im.size}")
+    converts, missing = {}, {}
+    for name in names:
+        prepared = CONTENDERS[name].prepare(im)
+        if isinstance(prepared, str):
+            missing[name] = prepared
+            continue
+        check(name, prepared(im), expected, im)
+        converts[name] = prepared
+    del expected
+    if case.state == "fresh process":
+        processes = 2 if args.quick else (5 if args.full else 3)
+        samples = {
+            name: in_new_process(case.mode, case.size, name, processes, 1) for name in converts
+        }
+    elif case.state == "alone":
+        rounds, block = repetitions(case.size, args)
+        samples = {
+            name: in_new_process(case.mode, case.size, name, 1, rounds * block)
+            for name in converts
+        }
+    else:
+        rounds, block = repetitions(case.size, args)
+        samples = interleaved(im, converts, rounds, block, case.state)
+    return {
+        "mode": case.mode,
+        "size": list(case.size),
+        "state": case.state,
+        "missing": missing,
+        "samples": {n: {"seconds": s.seconds, "faults": s.faults} for n, s in samples.items()},
+        "summary": {n: s.summary() for n, s in samples.items()},
+    }
 
 
-def minor_faults() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+RATIOS = [
+    ("fastpil vs numpy.array", "numpy.array", "fastpil"),
+    ("fastpil vs pure Python", "pure Python", "fastpil"),
+    ("fastpil / floor", "fastpil", "floor"),
+    ("out= / floor", "fastpil out=", "floor"),
+]
 
 
-def measure(
-    im: Image.Image, names: list[str], rounds: int, block: int
-) -> dict[str, tuple[list[float], list[int]]]:
-    """Time each contender in interleaved blocks; returns seconds and faults per call."""
-    samples: dict[str, tuple[list[float], list[int]]] = {n: ([], []) for n in names}
-    clock = time.perf_counter
-    for _ in range(rounds):
+def markdown(results: list[dict], names: list[str]) -> str:
+    """The article's table shape: a row per size, a column per contender, then ratios."""
+    lines = []
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for result in results:
+        groups.setdefault((result["mode"], result["state"]), []).append(result)
+    for (mode, state), rows in groups.items():
+        ratios = [r for r in RATIOS if r[1] in names and r[2] in names]
+        header = ["size", *names, *(r[0] for r in ratios)]
+        lines += [
+            f"\n{mode}, {state}: median ms per call (minor page faults per call)\n",
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+        ]
+        notes = {}
+        for row in rows:
+            summary = row["summary"]
+            cells = ["x".join(map(str, row["size"]))]
+            for name in names:
+                if name in summary:
+                    s = summary[name]
+                    cells.append(f"{s['median_ms']:.4g} ({s['faults']:.0f})")
+                else:
+                    notes[name] = row["missing"].get(name, "not run")
+                    cells.append("—")
+            for _, slow, fast in ratios:
+                if slow in summary and fast in summary:
+                    ratio = summary[slow]["median_ms"] / summary[fast]["median_ms"]
+                    cells.append(f"{ratio:.2f}")
+                else:
+                    cells.append("—")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += [f"\n— {name}: {why}" for name, why in notes.items()]
+    return "\n".join(lines)
+
+
+def details(results: list[dict]) -> str:
+    """Median, minimum, spread and faults of every contender in every case."""
+    lines = [
+        "\n| mode | size | state | contender | median ms | min ms | IQR % | faults | calls |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results:
+        size = "x".join(map(str, row["size"]))
+        for name, s in row["summary"].items():
+            lines.append(
+                f"| {row['mode']} | {size} | {row['state']} | {name} | {s['median_ms']:.4g} | "
+                f"{s['min_ms']:.4g} | {s['iqr_pct']:.0f} | {s['faults']:.0f} | {s['calls']} |"
+            )
+    return "\n".join(lines)
+
+
+def overhead(args: argparse.Namespace) -> dict[str, float]:
+    """Per-call cost at 1x1 pixel, where nothing but the fixed overhead is left."""
+    im = bench_image("RGB", (1, 1))
+    names = ["numpy.asarray", "fastpil"]
+    converts = {n: CONTENDERS[n].prepare(im) for n in names}
+    rounds, block = (3, 100) if args.quick else (30, 200)
+    samples = interleaved(im, converts, rounds, block, "steady")
+    return {n: s.median() * 1e6 for n, s in samples.items()}
+
+
+def plot(results: list[dict], names: list[str], path: Path) -> str:
+    """Time per megapixel against size, log-log, a panel per (mode, state)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "no plot: matplotlib is not installed"
+    order = {state: i for i, state in enumerate(STATES)}
+    panels = sorted(
+        {(r["mode"], r["state"]) for r in results if r["state"] != "fresh process"},
+        key=lambda p: (p[0] != "RGB", p[0], order[p[1]]),
+    )
+    if not panels:
+        return "no plot: only fresh process results"
+    columns = min(2, len(panels))
+    rows = (len(panels) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(6.4 * columns, 4.4 * rows), squeeze=False)
+    colours = plt.get_cmap("tab10")
+    style = {
+        name: {"color": colours(i % 10), "marker": "os^vD<>ph*"[i % 10]}
+        for i, name in enumerate(CONTENDERS)
+    }
+    for name in ("fastpil", "fastpil out="):
+        style[name]["linewidth"] = 2.6
+    for axis, (mode, state) in zip(axes.flat, panels):
+        chosen = sorted(
+            (r for r in results if r["mode"] == mode and r["state"] == state),
+            key=lambda r: r["size"][0] * r["size"][1],
+        )
         for name in names:
-            convert = CONTENDERS[name]
-            times, faults = samples[name]
-            convert(im)  # first call of the block: dropped
-            for _ in range(block):
-                f0 = minor_faults()
-                t0 = clock()
-                convert(im)
-                t1 = clock()
-                faults.append(minor_faults() - f0)
-                times.append(t1 - t0)
-    return samples
-
-
-def rounds_for(side: int, quick: bool) -> tuple[int, int]:
-    """(rounds, calls per block): about the same work at every size."""
-    pixels = side * side
-    if quick:
-        return 2, 3
-    if pixels <= 512 * 512:
-        return 20, 20
-    if pixels <= 2048 * 2048:
-        return 10, 8
-    return 5, 3
+            points = [
+                (r["size"][0] * r["size"][1] / 1e6, r["summary"][name]["median_ms"])
+                for r in chosen
+                if name in r["summary"]
+            ]
+            if points:
+                megapixels = [mp for mp, _ in points]
+                per_megapixel = [ms / mp for mp, ms in points]
+                axis.plot(megapixels, per_megapixel, label=name, **style[name])
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_title(f"{mode}, {state}")
+        axis.set_xlabel("image size, megapixels")
+        axis.set_ylabel("median ms per megapixel")
+        axis.grid(True, which="both", alpha=0.3)
+    for axis in list(axes.flat)[len(panels) :]:
+        axis.set_visible(False)
+    handles, labels = [], []
+    for axis in axes.flat:
+        for handle, label in zip(*axis.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    figure.legend(handles, labels, loc="upper center", ncol=min(len(labels), 5))
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.6 / figure.get_figheight()))
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return f"plot: {path}"
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=ARTICLE_SIZES)
-    parser.add_argument("--modes", nargs="+", default=["RGB"])
-    parser.add_argument("--contenders", nargs="+", default=list(CONTENDERS), choices=CONTENDERS)
-    parser.add_argument("--quick", action="store_true", help="few rounds: a smoke run")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few cases, few calls")
+    parser.add_argument("--full", action="store_true", help="every mode, size and state")
+    parser.add_argument("--modes", nargs="+", help="modes to run (default: RGB, then others)")
+    parser.add_argument("--sizes", nargs="+", help="sizes as N (square) or WxH")
+    parser.add_argument("--states", nargs="+", choices=STATES, help="memory states to measure")
+    parser.add_argument(
+        "--contenders", nargs="+", choices=list(CONTENDERS), default=list(CONTENDERS)
+    )
+    parser.add_argument("--output", type=Path, default=Path("results"), help="where to write")
     args = parser.parse_args(argv)
 
-    print(
-        f"Python {platform.python_version()}, NumPy {numpy.__version__}, "
-        f"Pillow {PIL.__version__}, fastpil {fastpil.__version__} "
-        f"({fastpil.simd_path()}), {platform.machine()}"
-    )
     names = args.contenders
-    header = ["mode", "size", *(f"{n} ms (faults)" for n in names)]
-    if "fastpil" in names:
-        header += [f"fastpil vs {n}" for n in names if n != "fastpil"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for mode in args.modes:
-        for side in args.sizes:
-            im = random_image(mode, side)
-            for name in names:
-                check(name, CONTENDERS[name](im), im)
-            rounds, block = rounds_for(side, args.quick)
-            samples = measure(im, names, rounds, block)
-            medians = {n: statistics.median(samples[n][0]) for n in names}
-            cells = [mode, f"{side}x{side}"]
-            for n in names:
-                faults = statistics.median(samples[n][1])
-                cells.append(f"{medians[n] * 1e3:.4g} ({faults:.0f})")
-            if "fastpil" in names:
-                cells += [
-                    f"{medians[n] / medians['fastpil']:.2f}x" for n in names if n != "fastpil"
-                ]
-            print("| " + " | ".join(cells) + " |", flush=True)
+    env = environment()
+    print("Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
+    print("\nContenders:\n" + "\n".join(f"- {n}: {CONTENDERS[n].description}" for n in names))
+    cases = plan(args)
+    progress = Progress(len(cases))
+    results = []
+    started = time.monotonic()
+    for case in cases:
+        progress.step(f"{case.mode} {case.size[0]}x{case.size[1]} {case.state}")
+        results.append(run_case(case, names, args))
+    costs = overhead(args)
+    progress.close()
+
+    print(markdown(results, names))
+    print("\nEvery contender:" + details(results))
+    print(
+        "\nFixed cost per call (RGB 1x1, steady): "
+        + ", ".join(f"{n} {us:.2f} µs" for n, us in costs.items())
+    )
+    args.output.mkdir(parents=True, exist_ok=True)
+    report = {
+        "environment": env,
+        "contenders": {n: CONTENDERS[n].description for n in names},
+        "overhead_us": costs,
+        "seconds": time.monotonic() - started,
+        "results": results,
+    }
+    (args.output / "results.json").write_text(json.dumps(report, indent=1))
+    print(f"\nsamples: {args.output / 'results.json'}")
+    print(plot(results, names, args.output / "results.png"))
+    print(f"took {report['seconds']:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+"""How the benchmark measures.
+
+Contenders run in one process, interleaved in blocks: A x k, B x k, ... with the
+first call of every block dropped, the order rotated from round to round, and
+the whole repeated for several rounds. Every timed call also records the minor
+page faults it caused. Three memory states are measured:
+
+steady
+    Whatever state the allocator settles in when the same conversion runs
+    over and over, as in a data loader. glibc raises its mmap threshold after
+    the first large free, so outputs below 32 MiB are then served from memory
+    that is already mapped: no page faults. Which contender benefits depends
+    on what the others leave behind; see "alone".
+alone
+    The same repeated calls, each contender in a new interpreter of its own,
+    as in a program that only ever converts one way. numpy.array, for one,
+    frees its temporary ``bytes`` in a way that lets glibc trim the heap, so
+    on its own it pays page faults on every call that it avoids when
+    interleaved with others.
+fresh pages
+    Before each timed call, glibc's ``malloc_trim(0)`` hands freed memory back
+    to the kernel, so every allocation the call makes must be faulted in anew,
+    as in a process that does other work between conversions.
+fresh process
+    A single call in a new interpreter, after the imports and after making the
+    image: what a short script pays.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy
+from PIL import Image
+
+STATES = ("steady", "alone", "fresh pages", "fresh process")
+
+
+@dataclass
+class Samples:
+    seconds: list[float] = field(default_factory=list)
+    faults: list[int] = field(default_factory=list)
+
+    def median(self) -> float:
+        return float(numpy.median(self.seconds))
+
+    def summary(self) -> dict[str, float]:
+        q1, median, q3 = numpy.percentile(self.seconds, [25, 50, 75])
+        return {
+            "median_ms": median * 1e3,
+            "min_ms": min(self.seconds) * 1e3,
+            "iqr_pct": (q3 - q1) / median * 100 if median else 0.0,
+            "faults": float(numpy.median(self.faults)),
+            "calls": len(self.seconds),
+        }
+
+
+def _malloc_trim() -> Callable[[], None] | None:
+    name = ctypes.util.find_library("c")
+    if sys.platform != "linux" or name is None:
+        return None
+    libc = ctypes.CDLL(name)
+    if not hasattr(libc, "malloc_trim"):
+        return None
+    trim = libc.malloc_trim
+    trim.argtypes = [ctypes.c_size_t]
+    return lambda: trim(0)
+
+
+malloc_trim = _malloc_trim()
+
+
+def minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def interleaved(
+    im: Image.Image,
+    converts: dict[str, Callable[[Image.Image], numpy.ndarray]],
+    rounds: int,
+    block: int,
+    state: str,
+) -> dict[str, Samples]:
+    """Time each conversion in interleaved blocks, in the 'steady' or 'fresh pages' state."""
+    if state == "fresh pages" and malloc_trim is None:
+        raise RuntimeError("the fresh pages state needs glibc's malloc_trim")
+    before = malloc_trim if state == "fresh pages" else None
+    samples = {name: Samples() for name in converts}
+    names = list(converts)
+    clock = time.perf_counter
+    for turn in range(rounds):
+        shift = turn % len(names)
+        for name in names[shift:] + names[:shift]:
+            convert, record = converts[name], samples[name]
+            convert(im)  # the first call of a block is dropped
+            for _ in range(block):
+                if before is not None:
+                    before()
+                f0 = minor_faults()
+                t0 = clock()
+                result = convert(im)
+                t1 = clock()
+                f1 = minor_faults()
+                del result  # freeing is not part of the conversion
+                record.seconds.append(t1 - t0)
+                record.faults.append(f1 - f0)
+    return samples
+
+
+CHILD = Path(__file__).with_name("fresh_process.py")
+
+
+def in_new_process(
+    mode: str, size: tuple[int, int], name: str, processes: int, calls: int
+) -> Samples:
+    """``calls`` timed calls in each of ``processes`` new interpreters (see fresh_process.py)."""
+    samples = Samples()
+    for _ in range(processes):
+        done = subprocess.run(
+            [sys.executable, str(CHILD), mode, str(size[0]), str(size[1]), name, str(calls)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(done.stdout)
+        samples.seconds += result["seconds"]
+        samples.faults += result["faults"]
+    return samples
