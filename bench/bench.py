@@ -290,7 +290,7 @@ def plot(results: list[dict], names: list[str], path: Path) -> str:
     }
     for name in ("fastpil", "fastpil out="):
         style[name]["linewidth"] = 2.6
-    for axis, (mode, state) in zip(axes.flat, panels):
+    for axis, (mode, state) in zip(axes.flat, panels, strict=False):
         chosen = sorted(
             (r for r in results if r["mode"] == mode and r["state"] == state),
             key=lambda r: r["size"][0] * r["size"][1],
@@ -315,7 +315,7 @@ def plot(results: list[dict], names: list[str], path: Path) -> str:
         axis.set_visible(False)
     handles, labels = [], []
     for axis in axes.flat:
-        for handle, label in zip(*axis.get_legend_handles_labels()):
+        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
             if label not in labels:
                 handles.append(handle)
                 labels.append(label)
