@@ -47,21 +47,25 @@ Py_ssize_t chunk_bufsize(std::size_t in_row, std::size_t rows) {
 
 }  // namespace
 
-int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows, Transform transform) {
+int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows,
+                const TransformSpec &transform) {
     ChunkTransform t;
-    if (!describe(transform, active_kernels(), &t)) {
-        PyErr_Format(PyExc_ValueError, "unknown transform %d", static_cast<int>(transform));
+    if (const char *why = describe(transform, active_kernels(), &t)) {
+        PyErr_SetString(PyExc_ValueError, why);
         return -1;
     }
     const std::size_t total = static_cast<std::size_t>(dest.len);
-    if (rows <= 0 || dest.len <= 0 || total % static_cast<std::size_t>(rows) != 0 ||
-        (total / static_cast<std::size_t>(rows)) % t.out_unit != 0) {
+    const std::size_t plane = total / t.planes;
+    if (rows <= 0 || dest.len <= 0 || total % t.planes != 0 ||
+        plane % static_cast<std::size_t>(rows) != 0 ||
+        (plane / static_cast<std::size_t>(rows)) % t.out_unit != 0) {
         PyErr_Format(PyExc_ValueError,
-                     "a destination of %zd bytes cannot hold %zd rows of whole pixels", dest.len,
-                     rows);
+                     "a destination of %zd bytes cannot hold %zu plane(s) of %zd rows of whole "
+                     "pixels",
+                     dest.len, t.planes, rows);
         return -1;
     }
-    const std::size_t out_row = total / static_cast<std::size_t>(rows);
+    const std::size_t out_row = plane / static_cast<std::size_t>(rows);
     const std::size_t in_row = out_row / t.out_unit * t.in_unit;
     // The encoder counts bytes in a C int.
     if (in_row > static_cast<std::size_t>(INT_MAX)) {
@@ -71,15 +75,17 @@ int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows, Transf
                      in_row, INT_MAX);
         return -1;
     }
-
     PyObject *bufsize =
         PyLong_FromSsize_t(chunk_bufsize(in_row, static_cast<std::size_t>(rows)));
     if (bufsize == nullptr) {
         return -1;
     }
 
-    auto *out = static_cast<std::uint8_t *>(dest.buf);
-    std::size_t written = 0;
+    std::uint8_t *planes[4];
+    for (std::size_t j = 0; j < t.planes; ++j) {
+        planes[j] = static_cast<std::uint8_t *>(dest.buf) + j * plane;
+    }
+    std::size_t written = 0;  // bytes of each plane
     int status = -1;
     for (;;) {
         // encode() returns (bytes written, error code, bytes).
@@ -104,10 +110,14 @@ int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows, Transf
             break;
         }
         const std::size_t in_bytes = static_cast<std::size_t>(chunk.len);
-        const std::size_t out_bytes = in_bytes / t.in_unit * t.out_unit;
-        const bool fits = in_bytes % in_row == 0 && out_bytes <= total - written;
-        if (fits) {
-            apply(t, out + written, static_cast<const std::uint8_t *>(chunk.buf), in_bytes);
+        const std::size_t pixels = in_bytes / t.in_unit;
+        const std::size_t out_bytes = pixels * t.out_unit;
+        const bool fits = in_bytes % in_row == 0 && out_bytes <= plane - written;
+        if (fits && pixels != 0) {
+            t.kernel(planes, static_cast<const std::uint8_t *>(chunk.buf), pixels, t.pattern);
+            for (std::size_t j = 0; j < t.planes; ++j) {
+                planes[j] += out_bytes;
+            }
             written += out_bytes;
         }
         PyBuffer_Release(&chunk);
@@ -117,7 +127,7 @@ int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows, Transf
             PyErr_Format(PyExc_RuntimeError,
                          "Pillow's raw encoder returned %zu bytes, which is not a whole number "
                          "of %zu-byte rows or overruns the %zu bytes left in the destination",
-                         in_bytes, in_row, total - written);
+                         in_bytes, in_row, (plane - written) / t.out_unit * t.in_unit);
             break;
         }
         if (errcode < 0) {
@@ -126,10 +136,10 @@ int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows, Transf
             break;
         }
         if (errcode == kCodecEnd) {
-            if (written != total) {
+            if (written != plane) {
                 PyErr_Format(PyExc_RuntimeError,
-                             "Pillow's raw encoder finished after %zu of %zu bytes", written,
-                             total);
+                             "Pillow's raw encoder finished after %zu of %zu bytes",
+                             written / t.out_unit * t.in_unit, plane / t.out_unit * t.in_unit);
                 break;
             }
             status = 0;
@@ -147,24 +157,30 @@ int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows, Transf
     return status;
 }
 
-int transform_buffer(Transform transform, const Py_buffer &dst, const Py_buffer &src) {
+int transform_buffers(const TransformSpec &transform, const Py_buffer *dst, std::size_t planes,
+                      const Py_buffer &src) {
     ChunkTransform t;
-    if (!describe(transform, active_kernels(), &t)) {
-        PyErr_Format(PyExc_ValueError, "unknown transform %d", static_cast<int>(transform));
+    if (const char *why = describe(transform, active_kernels(), &t)) {
+        PyErr_SetString(PyExc_ValueError, why);
         return -1;
     }
     const std::size_t in_bytes = static_cast<std::size_t>(src.len);
-    if (in_bytes % t.in_unit != 0 ||
-        static_cast<std::size_t>(dst.len) != in_bytes / t.in_unit * t.out_unit) {
+    const std::size_t pixels = in_bytes / t.in_unit;
+    bool fits = planes == t.planes && in_bytes % t.in_unit == 0;
+    std::uint8_t *out[4];
+    for (std::size_t j = 0; fits && j < planes; ++j) {
+        fits = static_cast<std::size_t>(dst[j].len) == pixels * t.out_unit;
+        out[j] = static_cast<std::uint8_t *>(dst[j].buf);
+    }
+    if (!fits) {
         PyErr_Format(PyExc_ValueError,
-                     "this transform turns %zu-byte units into %zu-byte units; got %zd bytes "
-                     "in and room for %zd out",
-                     t.in_unit, t.out_unit, src.len, dst.len);
+                     "this transform turns %zu-byte pixels into %zu plane(s) of %zu bytes per "
+                     "pixel; got %zd bytes in and %zu destination(s)",
+                     t.in_unit, t.planes, t.out_unit, src.len, planes);
         return -1;
     }
-    if (in_bytes != 0) {
-        apply(t, static_cast<std::uint8_t *>(dst.buf), static_cast<const std::uint8_t *>(src.buf),
-              in_bytes);
+    if (pixels != 0) {
+        t.kernel(out, static_cast<const std::uint8_t *>(src.buf), pixels, t.pattern);
     }
     return 0;
 }

@@ -2,11 +2,14 @@
 //
 // meson.build compiles this file several times, each time with one of
 // FASTPIL_ISA_SCALAR, FASTPIL_ISA_SSSE3, FASTPIL_ISA_AVX2 or FASTPIL_ISA_NEON
-// defined and the matching compiler flags. Everything here lives in a
-// namespace named after that instruction set and uses no C++ library
-// templates: an inline function or template instantiated in two of these
-// compilations would be merged by the linker, and the baseline build could end
-// up running the AVX2 copy on a CPU without AVX2.
+// defined and the matching compiler flags. Everything here has internal
+// linkage in a namespace named after that instruction set, and no C++ library
+// template is used: an inline function or template instantiated in two of
+// these compilations would be merged by the linker, and the baseline build
+// could end up running the AVX2 copy on a CPU without AVX2.
+//
+// Each vector loop handles whole steps of 16 or 32 pixels and leaves the rest
+// to the plain loops below, which are also the whole of the scalar build.
 #include <cstring>
 
 #include "kernels.hpp"
@@ -37,115 +40,378 @@ namespace {
 using std::size_t;
 using std::uint8_t;
 
-// Byte-wise and endian-neutral. The 4-byte copy per pixel (advancing the
-// output by 3) is one load and one store, which is why Pillow's own packer
-// uses it; the last pixel is copied byte by byte so that nothing is written
-// past the end of `dst`.
-void compact_rgbx_to_rgb_tail(uint8_t *dst, const uint8_t *src, size_t pixels) {
-    if (pixels == 0) {
-        return;
+// ---------------------------------------------------------------------------
+// Plain loops: the scalar build, and the tails of the vector ones. `begin`
+// is the first pixel still to do.
+
+void pick_4_to_3_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels,
+                       const Pattern &p) {
+    size_t i = begin;
+    if (p.index[0] == 0 && p.index[1] == 1 && p.index[2] == 2) {
+        // One 4-byte copy per pixel, advancing the output by 3, is one load
+        // and one store; the last pixel is copied byte by byte so that
+        // nothing is written past the end of `dst`.
+        for (; i + 1 < pixels; ++i) {
+            std::memcpy(dst + 3 * i, src + 4 * i, 4);
+        }
     }
-    for (size_t i = 0; i + 1 < pixels; ++i) {
-        std::memcpy(dst + 3 * i, src + 4 * i, 4);
+    for (; i < pixels; ++i) {
+        dst[3 * i + 0] = src[4 * i + p.index[0]];
+        dst[3 * i + 1] = src[4 * i + p.index[1]];
+        dst[3 * i + 2] = src[4 * i + p.index[2]];
     }
-    const size_t last = pixels - 1;
-    dst[3 * last + 0] = src[4 * last + 0];
-    dst[3 * last + 1] = src[4 * last + 1];
-    dst[3 * last + 2] = src[4 * last + 2];
 }
+
+void pick_4_to_4_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels,
+                       const Pattern &p) {
+    for (size_t i = begin; i < pixels; ++i) {
+        dst[4 * i + 0] = src[4 * i + p.index[0]];
+        dst[4 * i + 1] = src[4 * i + p.index[1]];
+        dst[4 * i + 2] = src[4 * i + p.index[2]];
+        dst[4 * i + 3] = src[4 * i + p.index[3]];
+    }
+}
+
+// The pixel size is a template parameter where the vector loops know it, so
+// the tails compile to fixed strides; 0 means "read it from the pattern".
+template <size_t Bytes>
+void split_plain(uint8_t *const *dst, const uint8_t *src, size_t begin, size_t pixels,
+                 const Pattern &p) {
+    const size_t bytes = Bytes != 0 ? Bytes : p.pixel_bytes;
+    for (size_t j = 0; j < p.count; ++j) {
+        uint8_t *plane = dst[j];
+        const uint8_t *in = src + p.index[j];
+        for (size_t i = begin; i < pixels; ++i) {
+            plane[i] = in[bytes * i];
+        }
+    }
+}
+
+void pick_any(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    uint8_t *out = dst[0];
+    for (size_t i = 0; i < pixels; ++i) {
+        for (size_t j = 0; j < p.count; ++j) {
+            out[p.count * i + j] = src[p.pixel_bytes * i + p.index[j]];
+        }
+    }
+}
+
+void split_any(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    split_plain<0>(dst, src, 0, pixels, p);
+}
+
+// ---------------------------------------------------------------------------
+// x86: byte shuffles whose masks are built from the pattern once per chunk.
+
+#if defined(FASTPIL_ISA_SSSE3) || defined(FASTPIL_ISA_AVX2)
+
+// A pshufb mask for one 16-byte group: output byte `slot` takes input byte
+// `mask[slot]`, or is zeroed by -1.
+struct ShuffleMask {
+    alignas(16) signed char bytes[16];
+};
+
+// Output byte `pixel * out + channel` <- input byte `pixel * 4 + index[channel]`,
+// for the 4 pixels of a 16-byte group; the rest are zeroed.
+ShuffleMask interleaved_mask(const Pattern &p, size_t out) {
+    ShuffleMask m;
+    for (size_t slot = 0; slot < 16; ++slot) {
+        m.bytes[slot] = -1;
+    }
+    for (size_t pixel = 0; pixel < 4; ++pixel) {
+        for (size_t channel = 0; channel < out; ++channel) {
+            m.bytes[pixel * out + channel] = static_cast<signed char>(pixel * 4 + p.index[channel]);
+        }
+    }
+    return m;
+}
+
+// Groups by channel: 32-bit word j holds channel j of the group's pixels
+// (4 pixels of 4 bytes, or 8 pixels of 2 bytes in 64-bit halves).
+ShuffleMask planar_mask(const Pattern &p, size_t bytes_per_pixel) {
+    ShuffleMask m;
+    const size_t per_channel = 16 / (bytes_per_pixel == 4 ? 4 : 2);
+    const size_t pixels = 16 / bytes_per_pixel;
+    for (size_t channel = 0; channel < 16 / per_channel; ++channel) {
+        const size_t byte = channel < p.count ? p.index[channel] : 0;
+        for (size_t pixel = 0; pixel < pixels; ++pixel) {
+            m.bytes[channel * per_channel + pixel] =
+                static_cast<signed char>(pixel * bytes_per_pixel + byte);
+        }
+    }
+    return m;
+}
+
+#endif
 
 #if defined(FASTPIL_ISA_SSSE3)
 
+__m128i load_mask(const ShuffleMask &m) {
+    return _mm_load_si128(reinterpret_cast<const __m128i *>(m.bytes));
+}
+
 // 16 pixels per step: shuffle each 4-pixel vector down to 12 bytes, then
 // splice four of them into three full 16-byte stores.
-void compact_rgbx_to_rgb(uint8_t *dst, const uint8_t *src, size_t pixels) {
-    const __m128i drop_padding =
-        _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const __m128i mask = load_mask(interleaved_mask(p, 3));
+    uint8_t *out = dst[0];
     size_t i = 0;
     for (; i + 16 <= pixels; i += 16) {
         const __m128i *in = reinterpret_cast<const __m128i *>(src + 4 * i);
-        __m128i *out = reinterpret_cast<__m128i *>(dst + 3 * i);
-        const __m128i a = _mm_shuffle_epi8(_mm_loadu_si128(in + 0), drop_padding);
-        const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128(in + 1), drop_padding);
-        const __m128i c = _mm_shuffle_epi8(_mm_loadu_si128(in + 2), drop_padding);
-        const __m128i d = _mm_shuffle_epi8(_mm_loadu_si128(in + 3), drop_padding);
-        _mm_storeu_si128(out + 0, _mm_or_si128(a, _mm_slli_si128(b, 12)));
-        _mm_storeu_si128(out + 1, _mm_or_si128(_mm_srli_si128(b, 4), _mm_slli_si128(c, 8)));
-        _mm_storeu_si128(out + 2, _mm_or_si128(_mm_srli_si128(c, 8), _mm_slli_si128(d, 4)));
+        __m128i *o = reinterpret_cast<__m128i *>(out + 3 * i);
+        const __m128i a = _mm_shuffle_epi8(_mm_loadu_si128(in + 0), mask);
+        const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128(in + 1), mask);
+        const __m128i c = _mm_shuffle_epi8(_mm_loadu_si128(in + 2), mask);
+        const __m128i d = _mm_shuffle_epi8(_mm_loadu_si128(in + 3), mask);
+        _mm_storeu_si128(o + 0, _mm_or_si128(a, _mm_slli_si128(b, 12)));
+        _mm_storeu_si128(o + 1, _mm_or_si128(_mm_srli_si128(b, 4), _mm_slli_si128(c, 8)));
+        _mm_storeu_si128(o + 2, _mm_or_si128(_mm_srli_si128(c, 8), _mm_slli_si128(d, 4)));
     }
-    compact_rgbx_to_rgb_tail(dst + 3 * i, src + 4 * i, pixels - i);
+    pick_4_to_3_plain(out, src, i, pixels, p);
+}
+
+void pick_4_to_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const __m128i mask = load_mask(interleaved_mask(p, 4));
+    uint8_t *out = dst[0];
+    size_t i = 0;
+    for (; i + 4 <= pixels; i += 4) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * i));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(out + 4 * i), _mm_shuffle_epi8(v, mask));
+    }
+    pick_4_to_4_plain(out, src, i, pixels, p);
+}
+
+// 16 pixels per step: group each 4-pixel vector by channel, then transpose
+// the 4x4 matrix of 32-bit words so that each register holds one channel.
+void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const __m128i mask = load_mask(planar_mask(p, 4));
+    size_t i = 0;
+    for (; i + 16 <= pixels; i += 16) {
+        const __m128i *in = reinterpret_cast<const __m128i *>(src + 4 * i);
+        const __m128i a = _mm_shuffle_epi8(_mm_loadu_si128(in + 0), mask);
+        const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128(in + 1), mask);
+        const __m128i c = _mm_shuffle_epi8(_mm_loadu_si128(in + 2), mask);
+        const __m128i d = _mm_shuffle_epi8(_mm_loadu_si128(in + 3), mask);
+        const __m128i ab_low = _mm_unpacklo_epi32(a, b);
+        const __m128i cd_low = _mm_unpacklo_epi32(c, d);
+        const __m128i ab_high = _mm_unpackhi_epi32(a, b);
+        const __m128i cd_high = _mm_unpackhi_epi32(c, d);
+        const __m128i channels[4] = {
+            _mm_unpacklo_epi64(ab_low, cd_low),
+            _mm_unpackhi_epi64(ab_low, cd_low),
+            _mm_unpacklo_epi64(ab_high, cd_high),
+            _mm_unpackhi_epi64(ab_high, cd_high),
+        };
+        for (size_t j = 0; j < p.count; ++j) {
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(dst[j] + i), channels[j]);
+        }
+    }
+    split_plain<4>(dst, src, i, pixels, p);
+}
+
+// 16 pixels per step: each 8-pixel vector grouped by channel in 64-bit halves.
+void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const __m128i mask = load_mask(planar_mask(p, 2));
+    size_t i = 0;
+    for (; i + 16 <= pixels; i += 16) {
+        const __m128i *in = reinterpret_cast<const __m128i *>(src + 2 * i);
+        const __m128i a = _mm_shuffle_epi8(_mm_loadu_si128(in + 0), mask);
+        const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128(in + 1), mask);
+        const __m128i channels[2] = {_mm_unpacklo_epi64(a, b), _mm_unpackhi_epi64(a, b)};
+        for (size_t j = 0; j < p.count; ++j) {
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(dst[j] + i), channels[j]);
+        }
+    }
+    split_plain<2>(dst, src, i, pixels, p);
 }
 
 #elif defined(FASTPIL_ISA_AVX2)
 
-// 32 pixels per step. vpshufb works within 128-bit lanes, so after it each
-// register holds its 24 useful bytes as 32-bit words 0-2 and 4-6; vpermd then
-// moves those words to where the three full 32-byte stores need them.
-void compact_rgbx_to_rgb(uint8_t *dst, const uint8_t *src, size_t pixels) {
-    const __m256i drop_padding =
-        _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, 0, 1, 2, 4, 5,
-                         6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+__m256i load_mask(const ShuffleMask &m) {
+    // vpshufb shuffles within each 128-bit lane, so both lanes get the mask.
+    return _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(m.bytes)));
+}
+
+// 32 pixels per step. After vpshufb each register holds its 24 useful bytes
+// as 32-bit words 0-2 and 4-6; vpermd moves those words to where the three
+// full 32-byte stores need them.
+void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const __m256i mask = load_mask(interleaved_mask(p, 3));
     // Words of the first register go to 0-5 of store 0; the second register
     // gives words 6-7 of store 0 and 0-3 of store 1; and so on.
     const __m256i place_a = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
     const __m256i place_b = _mm256_setr_epi32(2, 4, 5, 6, 7, 7, 0, 1);
     const __m256i place_c = _mm256_setr_epi32(5, 6, 7, 7, 0, 1, 2, 4);
     const __m256i place_d = _mm256_setr_epi32(7, 7, 0, 1, 2, 4, 5, 6);
+    uint8_t *out = dst[0];
     size_t i = 0;
     for (; i + 32 <= pixels; i += 32) {
         const __m256i *in = reinterpret_cast<const __m256i *>(src + 4 * i);
-        __m256i *out = reinterpret_cast<__m256i *>(dst + 3 * i);
+        __m256i *o = reinterpret_cast<__m256i *>(out + 3 * i);
         const __m256i a = _mm256_permutevar8x32_epi32(
-            _mm256_shuffle_epi8(_mm256_loadu_si256(in + 0), drop_padding), place_a);
+            _mm256_shuffle_epi8(_mm256_loadu_si256(in + 0), mask), place_a);
         const __m256i b = _mm256_permutevar8x32_epi32(
-            _mm256_shuffle_epi8(_mm256_loadu_si256(in + 1), drop_padding), place_b);
+            _mm256_shuffle_epi8(_mm256_loadu_si256(in + 1), mask), place_b);
         const __m256i c = _mm256_permutevar8x32_epi32(
-            _mm256_shuffle_epi8(_mm256_loadu_si256(in + 2), drop_padding), place_c);
+            _mm256_shuffle_epi8(_mm256_loadu_si256(in + 2), mask), place_c);
         const __m256i d = _mm256_permutevar8x32_epi32(
-            _mm256_shuffle_epi8(_mm256_loadu_si256(in + 3), drop_padding), place_d);
-        _mm256_storeu_si256(out + 0, _mm256_blend_epi32(a, b, 0xC0));
-        _mm256_storeu_si256(out + 1, _mm256_blend_epi32(b, c, 0xF0));
-        _mm256_storeu_si256(out + 2, _mm256_blend_epi32(c, d, 0xFC));
+            _mm256_shuffle_epi8(_mm256_loadu_si256(in + 3), mask), place_d);
+        _mm256_storeu_si256(o + 0, _mm256_blend_epi32(a, b, 0xC0));
+        _mm256_storeu_si256(o + 1, _mm256_blend_epi32(b, c, 0xF0));
+        _mm256_storeu_si256(o + 2, _mm256_blend_epi32(c, d, 0xFC));
     }
-    compact_rgbx_to_rgb_tail(dst + 3 * i, src + 4 * i, pixels - i);
+    pick_4_to_3_plain(out, src, i, pixels, p);
+}
+
+void pick_4_to_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const __m256i mask = load_mask(interleaved_mask(p, 4));
+    uint8_t *out = dst[0];
+    size_t i = 0;
+    for (; i + 8 <= pixels; i += 8) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * i));
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + 4 * i),
+                            _mm256_shuffle_epi8(v, mask));
+    }
+    pick_4_to_4_plain(out, src, i, pixels, p);
+}
+
+// 32 pixels per step: the SSSE3 transpose in each 128-bit lane leaves every
+// channel's 32-bit words in the order 0 2 4 6 | 1 3 5 7; vpermd restores it.
+void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const __m256i mask = load_mask(planar_mask(p, 4));
+    const __m256i restore = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    size_t i = 0;
+    for (; i + 32 <= pixels; i += 32) {
+        const __m256i *in = reinterpret_cast<const __m256i *>(src + 4 * i);
+        const __m256i a = _mm256_shuffle_epi8(_mm256_loadu_si256(in + 0), mask);
+        const __m256i b = _mm256_shuffle_epi8(_mm256_loadu_si256(in + 1), mask);
+        const __m256i c = _mm256_shuffle_epi8(_mm256_loadu_si256(in + 2), mask);
+        const __m256i d = _mm256_shuffle_epi8(_mm256_loadu_si256(in + 3), mask);
+        const __m256i ab_low = _mm256_unpacklo_epi32(a, b);
+        const __m256i cd_low = _mm256_unpacklo_epi32(c, d);
+        const __m256i ab_high = _mm256_unpackhi_epi32(a, b);
+        const __m256i cd_high = _mm256_unpackhi_epi32(c, d);
+        const __m256i channels[4] = {
+            _mm256_permutevar8x32_epi32(_mm256_unpacklo_epi64(ab_low, cd_low), restore),
+            _mm256_permutevar8x32_epi32(_mm256_unpackhi_epi64(ab_low, cd_low), restore),
+            _mm256_permutevar8x32_epi32(_mm256_unpacklo_epi64(ab_high, cd_high), restore),
+            _mm256_permutevar8x32_epi32(_mm256_unpackhi_epi64(ab_high, cd_high), restore),
+        };
+        for (size_t j = 0; j < p.count; ++j) {
+            _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst[j] + i), channels[j]);
+        }
+    }
+    split_plain<4>(dst, src, i, pixels, p);
+}
+
+// 32 pixels per step: each lane grouped by channel in 64-bit halves, then the
+// halves of the two registers interleaved and put back in order.
+void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const __m256i mask = load_mask(planar_mask(p, 2));
+    size_t i = 0;
+    for (; i + 32 <= pixels; i += 32) {
+        const __m256i *in = reinterpret_cast<const __m256i *>(src + 2 * i);
+        const __m256i a = _mm256_shuffle_epi8(_mm256_loadu_si256(in + 0), mask);
+        const __m256i b = _mm256_shuffle_epi8(_mm256_loadu_si256(in + 1), mask);
+        const __m256i channels[2] = {
+            _mm256_permute4x64_epi64(_mm256_unpacklo_epi64(a, b), 0xD8),
+            _mm256_permute4x64_epi64(_mm256_unpackhi_epi64(a, b), 0xD8),
+        };
+        for (size_t j = 0; j < p.count; ++j) {
+            _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst[j] + i), channels[j]);
+        }
+    }
+    split_plain<2>(dst, src, i, pixels, p);
 }
 
 #elif defined(FASTPIL_ISA_NEON)
 
-void compact_rgbx_to_rgb(uint8_t *dst, const uint8_t *src, size_t pixels) {
+// vld4/vld2 load 16 pixels already split by byte position; a runtime choice
+// of register then picks the channel order.
+void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    uint8_t *out = dst[0];
     size_t i = 0;
     for (; i + 16 <= pixels; i += 16) {
-        const uint8x16x4_t rgbx = vld4q_u8(src + 4 * i);
-        uint8x16x3_t rgb;
-        rgb.val[0] = rgbx.val[0];
-        rgb.val[1] = rgbx.val[1];
-        rgb.val[2] = rgbx.val[2];
-        vst3q_u8(dst + 3 * i, rgb);
+        const uint8x16x4_t v = vld4q_u8(src + 4 * i);
+        uint8x16x3_t o;
+        o.val[0] = v.val[p.index[0]];
+        o.val[1] = v.val[p.index[1]];
+        o.val[2] = v.val[p.index[2]];
+        vst3q_u8(out + 3 * i, o);
     }
-    compact_rgbx_to_rgb_tail(dst + 3 * i, src + 4 * i, pixels - i);
+    pick_4_to_3_plain(out, src, i, pixels, p);
+}
+
+void pick_4_to_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    uint8_t *out = dst[0];
+    size_t i = 0;
+    for (; i + 16 <= pixels; i += 16) {
+        const uint8x16x4_t v = vld4q_u8(src + 4 * i);
+        uint8x16x4_t o;
+        o.val[0] = v.val[p.index[0]];
+        o.val[1] = v.val[p.index[1]];
+        o.val[2] = v.val[p.index[2]];
+        o.val[3] = v.val[p.index[3]];
+        vst4q_u8(out + 4 * i, o);
+    }
+    pick_4_to_4_plain(out, src, i, pixels, p);
+}
+
+void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    size_t i = 0;
+    for (; i + 16 <= pixels; i += 16) {
+        const uint8x16x4_t v = vld4q_u8(src + 4 * i);
+        for (size_t j = 0; j < p.count; ++j) {
+            vst1q_u8(dst[j] + i, v.val[p.index[j]]);
+        }
+    }
+    split_plain<4>(dst, src, i, pixels, p);
+}
+
+void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    size_t i = 0;
+    for (; i + 16 <= pixels; i += 16) {
+        const uint8x16x2_t v = vld2q_u8(src + 2 * i);
+        for (size_t j = 0; j < p.count; ++j) {
+            vst1q_u8(dst[j] + i, v.val[p.index[j]]);
+        }
+    }
+    split_plain<2>(dst, src, i, pixels, p);
 }
 
 #else
 
-void compact_rgbx_to_rgb(uint8_t *dst, const uint8_t *src, size_t pixels) {
-    compact_rgbx_to_rgb_tail(dst, src, pixels);
+void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    pick_4_to_3_plain(dst[0], src, 0, pixels, p);
+}
+
+void pick_4_to_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    pick_4_to_4_plain(dst[0], src, 0, pixels, p);
+}
+
+void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    split_plain<4>(dst, src, 0, pixels, p);
+}
+
+void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    split_plain<2>(dst, src, 0, pixels, p);
 }
 
 #endif
 
 // A plain loop: every compiler vectorises it for the instruction set this
 // file is compiled for.
-void bytes_to_bool(uint8_t *dst, const uint8_t *src, size_t count) {
+void bytes_to_bool(uint8_t *const *dst, const uint8_t *src, size_t count, const Pattern &) {
+    uint8_t *out = dst[0];
     for (size_t i = 0; i < count; ++i) {
-        dst[i] = src[i] != 0;
+        out[i] = src[i] != 0;
     }
 }
 
 }  // namespace
 
 extern const Kernels kernels = {
-    FASTPIL_ISA_NAME,
-    compact_rgbx_to_rgb,
+    FASTPIL_ISA_NAME, pick_4_to_3, pick_4_to_4, split_4, split_2, pick_any, split_any,
     bytes_to_bool,
 };
 

@@ -12,15 +12,38 @@
 
 namespace fastpil {
 
-// A kernel reads `units` whole input units from `src` and writes the
-// corresponding output units to `dst`. The buffers must not overlap.
-using Kernel = void (*)(std::uint8_t *dst, const std::uint8_t *src, std::size_t units);
+// Which bytes of an input pixel of `pixel_bytes` bytes (1 to 4) become the
+// output's channels, in order: channel j is byte `index[j]` of the pixel.
+// `count` is 1 to 4.
+struct Pattern {
+    std::uint8_t index[4];
+    std::uint8_t count;
+    std::uint8_t pixel_bytes;
+};
+
+// Every kernel reads `pixels` whole pixels from `src` and writes them to
+// `dst`: one pointer for interleaved output, or one per channel for planar
+// output (plane j receives channel j). Buffers must not overlap, and each
+// must hold what the kernel writes for `pixels` pixels.
+using Kernel = void (*)(std::uint8_t *const *dst, const std::uint8_t *src, std::size_t pixels,
+                        const Pattern &pattern);
 
 struct Kernels {
     const char *name;
-    // 4-byte pixels (R, G, B, padding) -> 3-byte pixels (R, G, B).
-    Kernel compact_rgbx_to_rgb;
-    // Bytes of 0 / non-zero -> NumPy bools of 0 / 1.
+    // 4-byte pixels -> 3-byte pixels (e.g. RGBX -> RGB or BGR).
+    Kernel pick_4_to_3;
+    // 4-byte pixels -> 4-byte pixels in another order (e.g. RGBA -> BGRA).
+    Kernel pick_4_to_4;
+    // 4-byte pixels -> `count` planes of 1 byte per pixel.
+    Kernel split_4;
+    // 2-byte pixels -> `count` planes.
+    Kernel split_2;
+    // Any pixel size, any pattern, interleaved: the plain loop for the rare
+    // combinations the kernels above do not cover.
+    Kernel pick_any;
+    // Any pixel size, any pattern, planar.
+    Kernel split_any;
+    // Bytes of 0 / non-zero -> NumPy bools of 0 / 1 (one byte per "pixel").
     Kernel bytes_to_bool;
 };
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 from . import _core
-from ._convert import to_numpy
+from ._convert import to_numpy, to_numpy_batch
 
 __version__: str = _core.__version__
-__all__ = ["__version__", "simd_path", "to_numpy"]
+__all__ = ["__version__", "simd_path", "to_numpy", "to_numpy_batch"]
 
 
 def simd_path() -> str:

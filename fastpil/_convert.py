@@ -1,8 +1,11 @@
-"""to_numpy: argument checks and the choice of destination."""
+"""to_numpy and to_numpy_batch: argument checks and the choice of destination."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
+from collections.abc import Iterable
 from typing import Any
 
 import numpy
@@ -10,12 +13,80 @@ from PIL import Image
 
 from . import _core, _modes
 
+_OPTIONS_DOC = """\
+    channels : str or sequence of str, optional
+        The bands to put on the channel axis, in order: ``"BGR"`` for an RGB
+        image (OpenCV's order), ``"BGRA"`` for RGBA, ``"RGB"`` to drop alpha,
+        ``"A"`` for the alpha channel alone. Any 1 to 4 of the mode's bands
+        (``im.getbands()``), as a string of one-letter names or a sequence of
+        names (``("Cr", "Cb", "Y")``). The result equals
+        ``numpy.array(im)[..., [bands.index(c) for c in channels]]``.
+        Applies to multi-band modes only.
+    layout : {"HWC", "CHW"}, optional
+        ``"HWC"`` (default) puts the channel axis last, as ``numpy.array``
+        does; ``"CHW"`` puts it first, one plane per channel, as PyTorch
+        expects: ``numpy.array(im).transpose(2, 0, 1)``, C-contiguous.
+        Applies to multi-band modes only.
+    box : tuple of 4 ints, optional
+        ``(left, upper, right, lower)``: convert only this region, as
+        ``numpy.array(im.crop(box))`` would, without making the cropped image.
+        It must lie within the image; an empty box gives an empty array."""
 
-def to_numpy(im: Image.Image, *, out: Any = None) -> numpy.ndarray:
-    """Convert a Pillow image to a NumPy array.
 
-    The result has the dtype, shape and values of ``numpy.array(im)``, is
-    C-contiguous and writable, and costs one pass over the pixels.
+def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
+    if not isinstance(im, Image.Image):
+        msg = f"{what} a PIL.Image.Image, not {type(im).__name__}"
+        raise TypeError(msg)
+
+
+def _extents(box: Any, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The encoder's extents for ``box`` (the whole image when None)."""
+    width, height = size
+    if box is None:
+        return (0, 0, width, height)
+    try:
+        left, upper, right, lower = (operator.index(v) for v in box)
+    except (TypeError, ValueError):
+        msg = f"box must be 4 integers (left, upper, right, lower), not {box!r}"
+        raise TypeError(msg) from None
+    if not (0 <= left <= right <= width and 0 <= upper <= lower <= height):
+        msg = (
+            f"box {(left, upper, right, lower)} is not within the {width}x{height} image: "
+            f"need 0 <= left <= right <= {width} and 0 <= upper <= lower <= {height} "
+            "(fastpil does not pad as Image.crop does)"
+        )
+        raise ValueError(msg)
+    return (left, upper, right, lower)
+
+
+def to_numpy(
+    im: Image.Image,
+    *,
+    out: Any = None,
+    channels: str | tuple[str, ...] | None = None,
+    layout: str = "HWC",
+    box: tuple[int, int, int, int] | None = None,
+) -> numpy.ndarray:
+    _check_image(im)
+    im.load()
+    mode = im.mode
+    plan = _modes.plan(mode, channels, layout)
+    extents = _extents(box, im.size)
+    shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
+    if out is not None:
+        out = _destination(out, shape, plan.dtype, f"a mode {mode!r} image")
+    if extents[0] == extents[2] or extents[1] == extents[3]:
+        return numpy.empty(shape, plan.dtype) if out is None else out
+    return _core.convert(
+        im.im, mode, plan.rawmode, plan.transform, extents, shape, plan.dtype, out
+    )
+
+
+to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
+
+    With no options, the result has the dtype, shape and values of
+    ``numpy.array(im)``, is C-contiguous and writable, and costs one pass over
+    the pixels.
 
     Parameters
     ----------
@@ -28,6 +99,7 @@ def to_numpy(im: Image.Image, *, out: Any = None) -> numpy.ndarray:
         C-contiguous buffer of exactly the result's size in bytes (a
         ``bytearray``, an ``mmap.mmap``, ``SharedMemory.buf``, ...). Nothing is
         written to it when the arguments are rejected.
+{_OPTIONS_DOC}
 
     Returns
     -------
@@ -38,12 +110,13 @@ def to_numpy(im: Image.Image, *, out: Any = None) -> numpy.ndarray:
     Raises
     ------
     TypeError
-        ``im`` is not a ``PIL.Image.Image``, or ``out`` is neither an ndarray
-        nor a buffer.
+        ``im`` is not a ``PIL.Image.Image``, ``out`` is neither an ndarray nor
+        a buffer, or ``box`` is not 4 integers.
     ValueError
-        The image is closed, its mode has no NumPy equivalent, or ``out``
-        does not fit (wrong shape, dtype or size, read-only, not
-        C-contiguous).
+        The image is closed; its mode has no NumPy equivalent; an option does
+        not apply to its mode (the message lists what does); ``box`` is not
+        within the image; or ``out`` does not fit (wrong shape, dtype or size,
+        read-only, not C-contiguous).
 
     Notes
     -----
@@ -61,25 +134,158 @@ def to_numpy(im: Image.Image, *, out: Any = None) -> numpy.ndarray:
     ((3, 4, 3), dtype('uint8'))
     >>> a[0, 0]
     array([255, 128,   0], dtype=uint8)
+    >>> fastpil.to_numpy(im, channels="BGR")[0, 0]
+    array([  0, 128, 255], dtype=uint8)
+    >>> fastpil.to_numpy(im, layout="CHW").shape
+    (3, 3, 4)
+    >>> fastpil.to_numpy(im, box=(1, 0, 3, 2)).shape
+    (2, 2, 3)
     """
-    if not isinstance(im, Image.Image):
-        msg = f"to_numpy() takes a PIL.Image.Image, not {type(im).__name__}"
-        raise TypeError(msg)
-    im.load()
-    mode = im.mode
-    layout = _modes.layout(mode)
-    width, height = im.size
-    shape = (height, width) if layout.bands == 1 else (height, width, layout.bands)
+
+
+def to_numpy_batch(
+    images: Iterable[Image.Image],
+    *,
+    out: Any = None,
+    channels: str | tuple[str, ...] | None = None,
+    layout: str = "HWC",
+    box: tuple[int, int, int, int] | None = None,
+) -> numpy.ndarray:
+    listed = list(images) if hasattr(images, "__len__") else None
+    iterator = iter(listed if listed is not None else images)
+    first = next(iterator, None)
+    if first is None:
+        raise ValueError("images is empty: there is no image to take the shape from")
+    _check_image(first, "to_numpy_batch() takes images that are each")
+    mode, size = first.mode, first.size
+
+    def check(index: int, im: Any) -> None:
+        _check_image(im, f"to_numpy_batch() takes images that are each; image {index} is not")
+        if im.mode != mode or im.size != size:
+            msg = (
+                f"image {index} is mode {im.mode!r}, {im.size[0]}x{im.size[1]}; "
+                f"image 0 is mode {mode!r}, {size[0]}x{size[1]}: a batch needs them all alike"
+            )
+            raise ValueError(msg)
+
+    plan = _modes.plan(mode, channels, layout)
+    extents = _extents(box, size)
+    shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
+    if listed is not None:
+        for index, im in enumerate(listed):
+            check(index, im)
     if out is not None:
-        out = _destination(out, shape, layout.dtype, mode)
-    if width == 0 or height == 0:
-        return numpy.empty(shape, layout.dtype) if out is None else out
-    return _core.convert(im.im, mode, layout.rawmode, layout.transform, shape, layout.dtype, out)
+        count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
+        batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
+    else:
+        batch = numpy.empty((len(listed) if listed is not None else 8, *shape), plan.dtype)
+    empty = extents[0] == extents[2] or extents[1] == extents[3]
+    converted = 0
+    for im in itertools.chain((first,), iterator):
+        if listed is None:
+            check(converted, im)
+        if converted == len(batch):
+            if out is not None:
+                msg = f"images gave more than the {len(batch)} that out holds"
+                raise ValueError(msg)
+            # Growing in place: realloc moves large blocks with mremap on
+            # Linux, so this copies little. No view of `batch` is alive here.
+            batch.resize((2 * len(batch), *shape), refcheck=False)
+        im.load()
+        if not empty:
+            _core.convert(
+                im.im,
+                mode,
+                plan.rawmode,
+                plan.transform,
+                extents,
+                shape,
+                plan.dtype,
+                batch[converted],
+            )
+        converted += 1
+    if converted != len(batch):
+        if out is not None:
+            msg = f"images gave {converted} images; out holds {len(batch)}"
+            raise ValueError(msg)
+        batch.resize((converted, *shape), refcheck=False)
+    return batch
 
 
-def _destination(out: Any, shape: tuple[int, ...], dtype: numpy.dtype, mode: str) -> numpy.ndarray:
+to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
+
+    The result has shape ``(N, *to_numpy(im).shape)``: ``(N, H, W, C)``, or
+    ``(N, C, H, W)`` with ``layout="CHW"``. Each image is written in place;
+    there is no intermediate array per image.
+
+    Parameters
+    ----------
+    images : iterable of PIL.Image.Image
+        The images, all of the same mode and size. A sequence (anything with
+        ``len()``) is checked whole before any pixel is written. Any other
+        iterable, such as a generator, is consumed once: the batch then
+        starts with room for 8 images and doubles as needed (on Linux, glibc
+        grows large blocks in place with mremap, so this costs little besides
+        zero-filling the new room), and is shrunk to fit at the end.
+    out : numpy.ndarray or buffer, optional
+        Where to write the batch: an ndarray of exactly the result's shape and
+        dtype, or a writable, C-contiguous buffer of exactly its size in
+        bytes. With a generator, the number of images is taken from ``out``.
+{_OPTIONS_DOC}
+
+    Returns
+    -------
+    numpy.ndarray
+        The batch; ``out`` itself when it is an ndarray.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for `to_numpy`; and ValueError when ``images`` is empty, when an
+        image differs in mode or size from the first (the message names it),
+        or when their number does not match ``out``.
+
+    Notes
+    -----
+    After an error, ``out`` holds the images before the one that failed,
+    converted; the rest of it is unspecified. With a sequence, mode and size
+    are checked for all images before any is converted, so only a decoding
+    error can leave ``out`` partly written.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> import fastpil
+    >>> images = [Image.new("RGB", (4, 3), (i, i, i)) for i in range(5)]
+    >>> fastpil.to_numpy_batch(images).shape
+    (5, 3, 4, 3)
+    >>> fastpil.to_numpy_batch(images, layout="CHW", channels="BGR").shape
+    (5, 3, 3, 4)
+    """
+
+
+def _batch_count(out: Any, shape: tuple[int, ...], dtype: numpy.dtype[Any]) -> int:
+    """How many images ``out`` holds, for a batch of unknown length."""
+    if isinstance(out, numpy.ndarray):
+        if out.ndim != len(shape) + 1:
+            msg = f"out has shape {out.shape}; a batch of these images needs shape (N, *{shape})"
+            raise ValueError(msg)
+        return int(out.shape[0])
+    per_image = math.prod(shape) * dtype.itemsize
+    try:
+        nbytes = memoryview(out).nbytes
+    except TypeError:
+        return 0  # _destination then says what is wrong with it
+    if per_image == 0 or nbytes % per_image:
+        msg = f"out holds {nbytes} bytes, not a whole number of {per_image}-byte images"
+        raise ValueError(msg)
+    return nbytes // per_image
+
+
+def _destination(
+    out: Any, shape: tuple[int, ...], dtype: numpy.dtype[Any], what: str
+) -> numpy.ndarray:
     """Check ``out`` and return an ndarray of ``shape`` and ``dtype`` over it."""
-    what = f"a mode {mode!r} image of {shape[1]}x{shape[0]} pixels"
     if isinstance(out, numpy.ndarray):
         if out.shape != shape or out.dtype != dtype:
             msg = (
@@ -107,6 +313,6 @@ def _destination(out: Any, shape: tuple[int, ...], dtype: numpy.dtype, mode: str
         raise ValueError("out must be C-contiguous")
     nbytes = math.prod(shape) * dtype.itemsize
     if view.nbytes != nbytes:
-        msg = f"out holds {view.nbytes} bytes; {what} needs exactly {nbytes}"
+        msg = f"out holds {view.nbytes} bytes; {what} of shape {shape} needs exactly {nbytes}"
         raise ValueError(msg)
     return numpy.frombuffer(view.cast("B"), dtype=dtype).reshape(shape)

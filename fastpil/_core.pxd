@@ -1,17 +1,27 @@
 # Declarations of the C++ core (cpp/) used by _core.pyx.
-from cpython.object cimport PyObject
-
-
-cdef extern from "transforms.hpp" namespace "fastpil":
-    cpdef enum class Transform(int):
-        copy
-        compact_rgbx_to_rgb
-        bytes_to_bool
+from libc.stdint cimport uint8_t
 
 
 cdef extern from "kernels.hpp" namespace "fastpil":
+    cdef struct Pattern:
+        uint8_t index[4]
+        uint8_t count
+        uint8_t pixel_bytes
+
     cdef struct Kernels:
         const char *name
+
+
+cdef extern from "transforms.hpp" namespace "fastpil":
+    cpdef enum class Kind(int):
+        copy
+        to_bool
+        interleaved
+        planar
+
+    cdef struct TransformSpec:
+        Kind kind
+        Pattern pattern
 
 
 cdef extern from "dispatch.hpp" namespace "fastpil":
@@ -23,9 +33,9 @@ cdef extern from "dispatch.hpp" namespace "fastpil":
 
 cdef extern from "encode_loop.hpp" namespace "fastpil":
     int encode_into(object encode, const Py_buffer &dest, Py_ssize_t rows,
-                    Transform transform) except -1
-    int transform_buffer(Transform transform, const Py_buffer &dst,
-                         const Py_buffer &src) except -1
+                    const TransformSpec &transform) except -1
+    int transform_buffers(const TransformSpec &transform, const Py_buffer *dst,
+                          size_t planes, const Py_buffer &src) except -1
 
 
 cdef extern from "version.hpp":

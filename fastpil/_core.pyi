@@ -1,21 +1,24 @@
 # Types of the compiled shell fastpil/_core.pyx.
 import enum
+from collections.abc import Sequence
 from typing import Any
 
 import numpy
 
 __version__: str
 
-class Transform(enum.IntEnum):
+class Kind(enum.IntEnum):
     copy = 0
-    compact_rgbx_to_rgb = 1
-    bytes_to_bool = 2
+    to_bool = 1
+    interleaved = 2
+    planar = 3
 
 def convert(
     imaging: Any,
     mode: str,
     rawmode: str,
-    transform: Transform,
+    transform: tuple[Kind, int, bytes],
+    extents: tuple[int, int, int, int],
     shape: tuple[int, ...],
     dtype: numpy.dtype[Any],
     out: numpy.ndarray[Any, Any] | None = None,
@@ -23,4 +26,4 @@ def convert(
 def simd_paths() -> tuple[str, ...]: ...
 def simd_path() -> str: ...
 def select_simd_path(name: str) -> None: ...
-def _transform(transform: Transform, src: Any, dst: Any) -> None: ...
+def _transform(transform: tuple[Kind | int, int, bytes], src: Any, dst: Sequence[Any]) -> None: ...

@@ -4,7 +4,7 @@
 
 It turns Python objects into buffers and hands them to C++. Every choice
 (which raw mode, which transform, which shape and dtype) is made by the caller
-in fastpil._convert.
+in fastpil._convert and fastpil._modes.
 """
 from cpython.buffer cimport (
     PyBUF_SIMPLE,
@@ -19,25 +19,40 @@ from PIL import Image
 __version__ = FASTPIL_VERSION.decode("ascii")
 
 
-def convert(imaging, str mode, str rawmode, Transform transform, tuple shape,
-            dtype, out=None):
-    """Encode ``imaging`` (an ``Image.im``) as ``rawmode`` into an array.
+cdef TransformSpec make_spec(tuple transform) except *:
+    """(kind, pixel_bytes, pattern) -> the C++ TransformSpec."""
+    cdef TransformSpec spec
+    kind, pixel_bytes, pattern = transform
+    if len(pattern) > 4:
+        raise ValueError("a pattern has at most 4 channels")
+    spec.kind = <Kind><int>kind
+    spec.pattern.pixel_bytes = pixel_bytes
+    spec.pattern.count = len(pattern)
+    for j in range(4):
+        spec.pattern.index[j] = pattern[j] if j < len(pattern) else 0
+    return spec
 
-    ``shape`` starts with (height, width) and holds at least one pixel;
-    ``out``, when given, is a writable C-contiguous ndarray of ``shape`` and
-    ``dtype`` (the caller has checked). Returns the filled array.
+
+def convert(imaging, str mode, str rawmode, tuple transform, tuple extents, tuple shape,
+            dtype, out=None):
+    """Encode the ``extents`` box of ``imaging`` (an ``Image.im``) into an array.
+
+    ``transform`` is (Kind, bytes per encoded pixel, channel pattern); the
+    box is (x0, y0, x1, y1) and holds at least one pixel. ``out``, when given,
+    is a writable C-contiguous ndarray of ``shape`` and ``dtype`` (the caller
+    has checked). Returns the filled array.
     """
     cdef Py_buffer view
-    cdef Py_ssize_t height = shape[0]
-    cdef Py_ssize_t width = shape[1]
+    cdef TransformSpec spec = make_spec(transform)
+    cdef Py_ssize_t rows = extents[3] - extents[1]
     array = numpy.empty(shape, dtype) if out is None else out
     encoder = Image._getencoder(mode, "raw", rawmode)
     try:
-        encoder.setimage(imaging, (0, 0, width, height))
+        encoder.setimage(imaging, extents)
         dest = memoryview(array).cast("B")
         PyObject_GetBuffer(dest, &view, PyBUF_WRITABLE)
         try:
-            encode_into(encoder.encode, view, height, transform)
+            encode_into(encoder.encode, view, rows, spec)
         finally:
             PyBuffer_Release(&view)
     finally:
@@ -66,19 +81,25 @@ def select_simd_path(str name):
         )
 
 
-def _transform(Transform transform, src, dst):
+def _transform(tuple transform, src, dst):
     """Apply one chunk transform to the whole of ``src``, writing ``dst``.
 
-    For tests of the kernels, outside of any encoder.
+    ``dst`` is a sequence of writable buffers, one per output plane. For
+    tests of the kernels, outside of any encoder.
     """
+    cdef TransformSpec spec = make_spec(transform)
     cdef Py_buffer src_view
-    cdef Py_buffer dst_view
+    cdef Py_buffer dst_views[4]
+    cdef size_t planes = 0
+    if len(dst) > 4:
+        raise ValueError("at most 4 planes")
     PyObject_GetBuffer(src, &src_view, PyBUF_SIMPLE)
     try:
-        PyObject_GetBuffer(dst, &dst_view, PyBUF_WRITABLE)
-        try:
-            transform_buffer(transform, dst_view, src_view)
-        finally:
-            PyBuffer_Release(&dst_view)
+        for plane in dst:
+            PyObject_GetBuffer(plane, &dst_views[planes], PyBUF_WRITABLE)
+            planes += 1
+        transform_buffers(spec, dst_views, planes, src_view)
     finally:
+        for j in range(planes):
+            PyBuffer_Release(&dst_views[j])
         PyBuffer_Release(&src_view)

@@ -1,73 +1,165 @@
 """How each Pillow mode becomes an array.
 
-For every mode: the dtype and band count ``numpy.array(im)`` gives, the raw
-mode fastpil asks Pillow's encoder for, and the chunk transform that turns
-that raw mode into the array's bytes.
+For every (mode, channels, layout): the dtype of the result, its channel axis,
+the raw mode fastpil asks Pillow's encoder for, and the chunk transform that
+turns that raw mode into the result's bytes.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy
 from PIL import Image, ImageMode
 
 from . import _core
-from ._core import Transform
+from ._core import Kind
 
-# Pillow stores these 3-band modes as 4 bytes per pixel. Their 4-byte raw
+LAYOUTS = ("HWC", "CHW")
+
+# How Pillow's raw encoder emits each multi-band mode most cheaply: the raw
+# mode, and its bytes per pixel. Byte i of an emitted pixel is band i of the
+# mode. Pillow stores RGB and YCbCr as 4 bytes per pixel; their 4-byte raw
 # modes are plain row copies inside Pillow, while the 3-byte ones go pixel by
-# pixel; dropping the padding byte in a vectorised kernel is faster.
-_PADDED_RAWMODES = {"RGB": "RGBX", "YCbCr": "YCbCrX"}
+# pixel, so a vectorised kernel drops the padding byte instead.
+_MULTIBAND_RAW = {
+    "RGB": ("RGBX", 4),
+    "YCbCr": ("YCbCrX", 4),
+    "RGBA": ("RGBA", 4),
+    "RGBa": ("RGBa", 4),
+    "RGBX": ("RGBX", 4),
+    "CMYK": ("CMYK", 4),
+    "LAB": ("LAB", 3),
+    "HSV": ("HSV", 3),
+    "LA": ("LA", 2),
+    "La": ("La", 2),
+    "PA": ("PA", 2),
+}
 
 
-class Layout(NamedTuple):
-    dtype: numpy.dtype
-    bands: int
+class Plan(NamedTuple):
+    """What to ask the encoder for, and what the result looks like."""
+
     rawmode: str
-    transform: Transform
+    transform: tuple[Kind, int, bytes]  # kind, bytes per encoded pixel, channel pattern
+    dtype: numpy.dtype[Any]
+    channels: int  # 0: the result has no channel axis
+    planar: bool
+
+    def shape(self, width: int, height: int) -> tuple[int, ...]:
+        if not self.channels:
+            return (height, width)
+        if self.planar:
+            return (self.channels, height, width)
+        return (height, width, self.channels)
 
 
-def _find_layout(mode: str) -> Layout:
+def _describe(mode: str) -> tuple[numpy.dtype[Any], tuple[str, ...]]:
     try:
         descriptor = ImageMode.getmode(mode)
     except KeyError:
         msg = f"mode {mode!r} has no NumPy equivalent (numpy.array() cannot convert it either)"
         raise ValueError(msg) from None
-    if mode == "1":
-        # Raw mode "L" gives one byte of 0 or 255 per pixel, as numpy.array()
-        # gets it; NumPy's bools must be 0 or 1.
-        rawmode, transform = "L", Transform.bytes_to_bool
-    elif mode in _PADDED_RAWMODES:
-        rawmode, transform = _PADDED_RAWMODES[mode], Transform.compact_rgbx_to_rgb
+    return numpy.dtype(descriptor.typestr), tuple(descriptor.bands)
+
+
+def _channel_pattern(mode: str, bands: tuple[str, ...], channels: Any) -> bytes:
+    """Byte positions, within an encoded pixel, of the requested channels."""
+    if isinstance(channels, Sequence):  # a str is a sequence of one-letter names
+        names = list(channels)
     else:
-        rawmode, transform = mode, Transform.copy
-    found = Layout(numpy.dtype(descriptor.typestr), len(descriptor.bands), rawmode, transform)
-    # Convert a small image once, so that a mode whose raw bytes do not fill
-    # the array numpy.array() describes (Pillow < 12 has modes that pack 2 bytes
-    # per pixel but claim 3 bands) is refused here and never read out of bounds.
+        msg = (
+            f"channels must be a string or a sequence of band names, not {type(channels).__name__}"
+        )
+        raise TypeError(msg)
+    wrong = [name for name in names if name not in bands]
+    if wrong or not 1 <= len(names) <= 4:
+        msg = (
+            f"channels={channels!r} does not apply to mode {mode!r}: pick 1 to 4 of its bands "
+            f"{bands} in any order"
+            + (
+                " (as a tuple, since some band names have several letters)"
+                if any(len(b) > 1 for b in bands)
+                else ""
+            )
+        )
+        raise ValueError(msg)
+    return bytes(bands.index(name) for name in names)
+
+
+def _find_plan(mode: str, channels: Any, layout: str) -> Plan:
+    dtype, bands = _describe(mode)
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
+    multiband = sorted(_MULTIBAND_RAW)
+    if len(bands) == 1 or mode not in _MULTIBAND_RAW:
+        if channels is not None or layout != "HWC":
+            what = f"channels={channels!r}" if channels is not None else f"layout={layout!r}"
+            msg = (
+                f"{what} does not apply to mode {mode!r}, which has no channel axis; "
+                f"it applies to the multi-band modes {', '.join(multiband)}"
+            )
+            raise ValueError(msg)
+        if mode == "1":
+            # Raw mode "L" gives one byte of 0 or 255 per pixel, as numpy.array()
+            # gets it; NumPy's bools must be 0 or 1.
+            return Plan("L", (Kind.to_bool, 1, b""), dtype, 0, False)
+        return Plan(mode, (Kind.copy, 1, b""), dtype, 0, False)
+    rawmode, pixel_bytes = _MULTIBAND_RAW[mode]
+    pattern = (
+        bytes(range(len(bands))) if channels is None else _channel_pattern(mode, bands, channels)
+    )
+    planar = layout == "CHW"
+    if planar:
+        return Plan(rawmode, (Kind.planar, pixel_bytes, pattern), dtype, len(pattern), True)
+    if pattern == bytes(range(pixel_bytes)):
+        # Every byte of the encoded pixel, in order: the bytes are the array's.
+        return Plan(rawmode, (Kind.copy, 1, b""), dtype, len(bands), False)
+    return Plan(rawmode, (Kind.interleaved, pixel_bytes, pattern), dtype, len(pattern), False)
+
+
+def _check(mode: str, plan: Plan) -> None:
+    """Convert a small image once, so a bad plan is refused before any real work.
+
+    Pillow < 12 has modes (BGR;15, BGR;16) that pack 2 bytes per pixel but
+    claim 3 bands: numpy.array() reads past their data. Here their raw bytes do
+    not fill the array, and the mode is refused instead of read out of bounds.
+    """
     probe = Image.new(mode, (3, 2))
-    shape = (2, 3) if found.bands == 1 else (2, 3, found.bands)
     try:
-        _core.convert(probe.im, mode, rawmode, transform, shape, found.dtype)
+        _core.convert(
+            probe.im,
+            mode,
+            plan.rawmode,
+            plan.transform,
+            (0, 0, 3, 2),
+            plan.shape(3, 2),
+            plan.dtype,
+        )
     except (OSError, RuntimeError, ValueError) as error:
         msg = (
-            f"mode {mode!r} cannot be converted to {found.bands} band(s) of "
-            f"{found.dtype} through raw mode {rawmode!r}: {error}"
+            f"mode {mode!r} cannot be converted to {plan.channels or 1} band(s) of "
+            f"{plan.dtype} through raw mode {plan.rawmode!r}: {error}"
         )
         raise ValueError(msg) from None
-    return found
 
 
-_layouts: dict[str, Layout] = {}
+_plans: dict[tuple[str, Any, str], Plan] = {}
 
 
-def layout(mode: str) -> Layout:
-    """The layout for ``mode``, worked out once per mode and process."""
+def plan(mode: str, channels: Any = None, layout: str = "HWC") -> Plan:
+    """The plan for these options, worked out once per process."""
+    if channels is not None and not isinstance(channels, (str, tuple)):
+        # A list of band names, say: a tuple of them is a key for the cache.
+        channels = tuple(channels) if isinstance(channels, Sequence) else channels
+    key = (mode, channels, layout)
     try:
-        return _layouts[mode]
+        return _plans[key]
     except KeyError:
         pass
+    found = _find_plan(mode, channels, layout)
+    _check(mode, found)
     # Threads racing here compute equal values; the last store wins.
-    found = _layouts[mode] = _find_layout(mode)
+    _plans[key] = found
     return found

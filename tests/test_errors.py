@@ -56,13 +56,13 @@ def test_truncated_file_raises_as_pillow_does():
 
 def test_unknown_mode_is_named():
     with pytest.raises(ValueError, match=r"mode 'XYZ' has no NumPy equivalent"):
-        _modes.layout("XYZ")
+        _modes.plan("XYZ")
 
 
 @pytest.fixture
-def fresh_layouts(monkeypatch):
-    """Forget the layouts worked out so far, for this test only."""
-    monkeypatch.setattr(_modes, "_layouts", {})
+def fresh_plans(monkeypatch):
+    """Forget the plans worked out so far, for this test only."""
+    monkeypatch.setattr(_modes, "_plans", {})
 
 
 def set_mode(monkeypatch, im, mode):
@@ -72,7 +72,7 @@ def set_mode(monkeypatch, im, mode):
     assert im.mode == mode
 
 
-def test_mode_numpy_cannot_convert(monkeypatch, fresh_layouts):
+def test_mode_numpy_cannot_convert(monkeypatch, fresh_plans):
     im = Image.new("L", (2, 2))
     set_mode(monkeypatch, im, "XYZ")
     with pytest.raises((KeyError, ValueError)):
@@ -81,13 +81,13 @@ def test_mode_numpy_cannot_convert(monkeypatch, fresh_layouts):
         fastpil.to_numpy(im)
 
 
-def test_mode_that_cannot_be_encoded(monkeypatch, fresh_layouts):
-    monkeypatch.setitem(_modes._PADDED_RAWMODES, "HSV", "HSVX")
+def test_mode_that_cannot_be_encoded(monkeypatch, fresh_plans):
+    monkeypatch.setitem(_modes._MULTIBAND_RAW, "HSV", ("HSVX", 4))
     with pytest.raises(ValueError, match=r"mode 'HSV' cannot be converted .* raw mode 'HSVX'"):
         fastpil.to_numpy(Image.new("HSV", (2, 2)))
 
 
-def test_mode_whose_raw_bytes_do_not_fill_the_array(monkeypatch, fresh_layouts):
+def test_mode_whose_raw_bytes_do_not_fill_the_array(monkeypatch, fresh_plans):
     # As if Pillow described "L" as 16-bit: the encoder's rows would be half
     # the size NumPy expects.
     real = ImageMode.getmode
@@ -104,6 +104,8 @@ def test_mode_whose_raw_bytes_do_not_fill_the_array(monkeypatch, fresh_layouts):
 LEGACY_MODES = ["BGR;15", "BGR;16"]
 
 
+# Pillow 10 and 11 warn that these modes are deprecated whenever one is used.
+@pytest.mark.filterwarnings("ignore:BGR;1:DeprecationWarning")
 @pytest.mark.parametrize("mode", LEGACY_MODES)
 def test_legacy_packed_modes_are_refused(mode):
     try:
@@ -139,7 +141,7 @@ def fake_encoder(monkeypatch):
     """Install a FakeEncoder with the given chunks; returns it."""
 
     def install(chunks):
-        _modes.layout("L")  # worked out with the real encoder
+        _modes.plan("L")  # worked out with the real encoder
         encoder = FakeEncoder(chunks)
         monkeypatch.setattr(Image, "_getencoder", lambda *args: encoder)
         return encoder

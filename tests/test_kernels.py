@@ -1,72 +1,126 @@
 """Each chunk kernel on each SIMD path, against a NumPy reference.
 
 The kernels see whatever a chunk holds, so these go through every length
-around the vector steps (16 and 32 pixels), at aligned and unaligned addresses.
+around the vector steps (16 and 32 pixels), at aligned and unaligned addresses,
+with every channel pattern the kernels specialise and random others.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy
 import pytest
 
-from fastpil._core import Transform, _transform
+from fastpil._core import Kind, _transform
 
 LENGTHS = [*range(0, 100), 127, 128, 129, 255, 256, 257, 1000, 4099]
+GUARD = 64
 
 
-def run(transform, src, out_len, *, dst_offset=0):
-    """Apply ``transform`` to ``src`` into a guarded buffer; return the output."""
-    guard = 64
-    dst = numpy.full(guard + dst_offset + out_len + guard, 0xA5, dtype=numpy.uint8)
-    window = dst[guard + dst_offset : guard + dst_offset + out_len]
-    _transform(transform, src, window)
-    # Bytes on either side of the output must be untouched.
-    assert (dst[: guard + dst_offset] == 0xA5).all()
-    assert (dst[guard + dst_offset + out_len :] == 0xA5).all()
-    return window
+def guarded(size, offset):
+    """A buffer of ``size`` bytes at ``offset`` inside guard bytes, and its backing."""
+    backing = numpy.full(GUARD + offset + size + GUARD, 0xA5, dtype=numpy.uint8)
+    return backing[GUARD + offset : GUARD + offset + size], backing
 
 
+def assert_guards_intact(backing, size, offset):
+    assert (backing[: GUARD + offset] == 0xA5).all(), "wrote before the buffer"
+    assert (backing[GUARD + offset + size :] == 0xA5).all(), "wrote past the buffer"
+
+
+def run(kind, pixel_bytes, pattern, src, plane_sizes, offset):
+    """Apply a transform into guarded planes; return the planes."""
+    planes = [guarded(size, offset + 5 * j) for j, size in enumerate(plane_sizes)]
+    _transform((kind, pixel_bytes, bytes(pattern)), src, [p for p, _ in planes])
+    for j, (_, backing) in enumerate(planes):
+        assert_guards_intact(backing, plane_sizes[j], offset + 5 * j)
+    return [p for p, _ in planes]
+
+
+def patterns(pixel_bytes, count):
+    """Every ordered choice of ``count`` distinct bytes of a pixel (all of them
+    are few enough to try), plus one with a repeated byte."""
+    found = [list(p) for p in itertools.permutations(range(pixel_bytes), count)]
+    return [*found, [pixel_bytes - 1] * count]
+
+
+def source(rng, pixel_bytes, pixels, offset):
+    backing = rng.integers(0, 256, offset + pixel_bytes * pixels, dtype=numpy.uint8)
+    return backing[offset:]
+
+
+@pytest.mark.parametrize(("pixel_bytes", "count"), [(4, 3), (4, 4), (2, 2), (3, 2), (3, 3)])
 @pytest.mark.parametrize("offset", [0, 1, 3])
-def test_compact_rgbx_to_rgb(simd_path, rng, offset):
+def test_interleaved(simd_path, rng, pixel_bytes, count, offset):
+    for pattern in patterns(pixel_bytes, count):
+        for pixels in LENGTHS:
+            src = source(rng, pixel_bytes, pixels, offset)
+            (got,) = run(Kind.interleaved, pixel_bytes, pattern, src, [count * pixels], offset)
+            want = src.reshape(pixels, pixel_bytes)[:, pattern].reshape(-1)
+            numpy.testing.assert_array_equal(got, want, err_msg=f"{pattern} x {pixels}")
+
+
+@pytest.mark.parametrize(
+    ("pixel_bytes", "count"), [(4, 1), (4, 2), (4, 3), (4, 4), (2, 1), (2, 2), (3, 1), (3, 3)]
+)
+@pytest.mark.parametrize("offset", [0, 1, 3])
+def test_planar(simd_path, rng, pixel_bytes, count, offset):
+    for pattern in patterns(pixel_bytes, count):
+        for pixels in LENGTHS:
+            src = source(rng, pixel_bytes, pixels, offset)
+            got = run(Kind.planar, pixel_bytes, pattern, src, [pixels] * count, offset)
+            pixels_by_byte = src.reshape(pixels, pixel_bytes)
+            for j, plane in enumerate(got):
+                numpy.testing.assert_array_equal(
+                    plane, pixels_by_byte[:, pattern[j]], err_msg=f"{pattern} x {pixels}"
+                )
+
+
+@pytest.mark.parametrize("pixel_bytes", [2, 3, 4])
+def test_single_channel_interleaved_is_a_plane(simd_path, rng, pixel_bytes):
     for pixels in LENGTHS:
-        backing = rng.integers(0, 256, offset + 4 * pixels, dtype=numpy.uint8)
-        src = backing[offset:]
-        got = run(Transform.compact_rgbx_to_rgb, src, 3 * pixels, dst_offset=offset)
-        want = src.reshape(pixels, 4)[:, :3].reshape(-1)
-        numpy.testing.assert_array_equal(got, want, err_msg=f"{pixels} pixels")
+        src = source(rng, pixel_bytes, pixels, 0)
+        (got,) = run(Kind.interleaved, pixel_bytes, [pixel_bytes - 1], src, [pixels], 1)
+        numpy.testing.assert_array_equal(got, src[pixel_bytes - 1 :: pixel_bytes])
 
 
 @pytest.mark.parametrize("offset", [0, 1, 3])
 def test_bytes_to_bool(simd_path, rng, offset):
     for count in LENGTHS:
-        backing = rng.integers(0, 256, offset + count, dtype=numpy.uint8)
-        backing[offset::3] = 0  # plenty of zeros as well as 255 and the rest
-        backing[offset + 1 :: 5] = 255
-        src = backing[offset:]
-        got = run(Transform.bytes_to_bool, src, count, dst_offset=offset)
+        src = source(rng, 1, count, offset)
+        src[::3] = 0  # plenty of zeros as well as 255 and the rest
+        src[1::5] = 255
+        (got,) = run(Kind.to_bool, 1, b"", src, [count], offset)
         numpy.testing.assert_array_equal(got, (src != 0).view(numpy.uint8), err_msg=f"{count}")
 
 
 def test_copy(simd_path, rng):
     for count in LENGTHS:
-        src = rng.integers(0, 256, count, dtype=numpy.uint8)
-        numpy.testing.assert_array_equal(run(Transform.copy, src, count), src)
+        src = source(rng, 1, count, 0)
+        (got,) = run(Kind.copy, 1, b"", src, [count], 0)
+        numpy.testing.assert_array_equal(got, src)
 
 
 @pytest.mark.parametrize(
-    ("transform", "src_len", "dst_len"),
+    ("spec", "src_len", "dst_lens", "match"),
     [
-        (Transform.compact_rgbx_to_rgb, 8, 5),
-        (Transform.compact_rgbx_to_rgb, 7, 6),
-        (Transform.copy, 4, 3),
-        (Transform.bytes_to_bool, 3, 4),
+        ((Kind.interleaved, 4, b"\0\1\2"), 8, [5], "got 8 bytes in"),
+        ((Kind.interleaved, 4, b"\0\1\2"), 7, [6], "got 7 bytes in"),
+        ((Kind.planar, 4, b"\0\1"), 8, [2], "destination"),
+        ((Kind.copy, 1, b""), 4, [3], "got 4 bytes in"),
+        ((Kind.to_bool, 1, b""), 3, [4], "got 3 bytes in"),
+        ((Kind.interleaved, 4, b"\0\4"), 8, [4], "outside the pixel"),
+        ((Kind.planar, 5, b"\0"), 5, [1], "1 to 4 channels from pixels of 1 to 4 bytes"),
+        ((Kind.planar, 4, b""), 4, [], "1 to 4 channels"),
+        ((9, 1, b""), 4, [4], "unknown transform kind"),
     ],
 )
-def test_lengths_must_match(transform, src_len, dst_len):
-    with pytest.raises(ValueError, match="units"):
-        _transform(transform, bytes(src_len), bytearray(dst_len))
+def test_bad_specs_and_lengths(spec, src_len, dst_lens, match):
+    with pytest.raises(ValueError, match=match):
+        _transform(spec, bytes(src_len), [bytearray(n) for n in dst_lens])
 
 
 def test_destination_must_be_writable():
     with pytest.raises(BufferError):
-        _transform(Transform.copy, bytes(4), bytes(4))
+        _transform((Kind.copy, 1, b""), bytes(4), [bytes(4)])

@@ -9,6 +9,6 @@ def test_versions_agree():
 
 
 def test_public_names():
-    assert sorted(fastpil.__all__) == ["__version__", "simd_path", "to_numpy"]
+    assert sorted(fastpil.__all__) == ["__version__", "simd_path", "to_numpy", "to_numpy_batch"]
     for name in fastpil.__all__:
         assert hasattr(fastpil, name)

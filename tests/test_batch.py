@@ -1,0 +1,144 @@
+"""to_numpy_batch against numpy.stack of the per-image references."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+from oracle import MODES, random_image
+from PIL import Image
+from test_options import assert_same, reference
+
+import fastpil
+
+SENTINEL = 0x5A
+
+
+def stacked(images, **options):
+    # numpy.stack would turn big-endian dtypes native; keep the references' dtype.
+    references = [reference(im, **options) for im in images]
+    result = numpy.empty((len(references), *references[0].shape), references[0].dtype)
+    for index, ref in enumerate(references):
+        result[index] = ref
+    return result
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_list_every_mode(mode, rng):
+    images = [random_image(mode, (13, 7), rng) for _ in range(5)]
+    assert_same(fastpil.to_numpy_batch(images), stacked(images))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"channels": "BGR"},
+        {"layout": "CHW"},
+        {"channels": "BGR", "layout": "CHW"},
+        {"box": (3, 1, 40, 6)},
+        {"channels": "G", "layout": "CHW", "box": (0, 0, 1, 1)},
+        {"box": (5, 5, 5, 7)},
+    ],
+)
+def test_options(options, simd_path, rng):
+    images = [random_image("RGB", (41, 9), rng) for _ in range(6)]
+    assert_same(fastpil.to_numpy_batch(images, **options), stacked(images, **options))
+
+
+@pytest.mark.parametrize("count", [1, 7, 8, 9, 16, 17, 40])
+def test_generator_grows_and_shrinks(count, rng):
+    images = [random_image("RGBA", (19, 3), rng) for _ in range(count)]
+    result = fastpil.to_numpy_batch(im for im in images)
+    assert_same(result, stacked(images))
+    assert result.base is None
+
+
+def test_tuple_and_other_sequences(rng):
+    images = tuple(random_image("L", (5, 5), rng) for _ in range(3))
+    assert_same(fastpil.to_numpy_batch(images), stacked(images))
+
+
+@pytest.mark.parametrize("make_source", [list, iter], ids=["list", "generator"])
+def test_out_ndarray_and_buffer(make_source, rng):
+    images = [random_image("RGB", (11, 4), rng) for _ in range(3)]
+    expected = stacked(images, layout="CHW")
+    out = numpy.empty_like(expected)
+    assert fastpil.to_numpy_batch(make_source(images), out=out, layout="CHW") is out
+    numpy.testing.assert_array_equal(out, expected)
+    buf = bytearray(expected.nbytes)
+    result = fastpil.to_numpy_batch(make_source(images), out=buf, layout="CHW")
+    numpy.testing.assert_array_equal(result, expected)
+    assert bytes(buf) == expected.tobytes()
+
+
+def sentinel_out(shape, dtype=numpy.uint8):
+    out = numpy.empty(shape, dtype)
+    out.view(numpy.uint8).fill(SENTINEL)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("odd_one", "match"),
+    [
+        (Image.new("RGB", (11, 5)), r"image 2 is mode 'RGB', 11x5; image 0 is mode 'RGB', 11x4"),
+        (Image.new("RGBA", (11, 4)), r"image 2 is mode 'RGBA', 11x4"),
+    ],
+)
+def test_mismatch_in_a_list_writes_nothing(odd_one, match, rng):
+    images = [random_image("RGB", (11, 4), rng) for _ in range(4)]
+    images[2] = odd_one
+    out = sentinel_out((4, 4, 11, 3))
+    with pytest.raises(ValueError, match=match):
+        fastpil.to_numpy_batch(images, out=out)
+    assert (out.view(numpy.uint8) == SENTINEL).all()
+
+
+def test_mismatch_in_a_generator_keeps_the_images_before(rng):
+    images = [random_image("RGB", (11, 4), rng) for _ in range(4)]
+    images[2] = Image.new("L", (11, 4))
+    out = sentinel_out((4, 4, 11, 3))
+    with pytest.raises(ValueError, match="image 2 is mode 'L'"):
+        fastpil.to_numpy_batch(iter(images), out=out)
+    numpy.testing.assert_array_equal(out[:2], stacked(images[:2]))
+    assert (out[2:].view(numpy.uint8) == SENTINEL).all()
+
+
+@pytest.mark.parametrize("make_source", [list, iter], ids=["list", "generator"])
+def test_not_an_image_is_named(make_source):
+    images = [Image.new("L", (2, 2)), Image.new("L", (2, 2)), "photo.png"]
+    with pytest.raises(TypeError, match=r"image 2 is not a PIL\.Image\.Image, not str"):
+        fastpil.to_numpy_batch(make_source(images))
+    with pytest.raises(TypeError, match=r"images that are each a PIL\.Image\.Image, not int"):
+        fastpil.to_numpy_batch(make_source([7]))
+
+
+@pytest.mark.parametrize("empty", [[], (), iter([])], ids=["list", "tuple", "generator"])
+def test_empty(empty):
+    with pytest.raises(ValueError, match="images is empty"):
+        fastpil.to_numpy_batch(empty)
+
+
+def test_generator_count_must_match_out(rng):
+    images = [random_image("L", (3, 3), rng) for _ in range(3)]
+    with pytest.raises(ValueError, match="images gave 3 images; out holds 4"):
+        fastpil.to_numpy_batch(iter(images), out=numpy.empty((4, 3, 3), numpy.uint8))
+    with pytest.raises(ValueError, match="more than the 2 that out holds"):
+        fastpil.to_numpy_batch(iter(images), out=numpy.empty((2, 3, 3), numpy.uint8))
+    with pytest.raises(ValueError, match="not a whole number of 9-byte images"):
+        fastpil.to_numpy_batch(iter(images), out=bytearray(20))
+
+
+def test_list_count_must_match_out(rng):
+    images = [random_image("L", (3, 3), rng) for _ in range(3)]
+    with pytest.raises(ValueError, match=r"a batch of 3 images needs shape \(3, 3, 3\)"):
+        fastpil.to_numpy_batch(images, out=numpy.empty((4, 3, 3), numpy.uint8))
+
+
+def test_lazy_images_from_files(tmp_path, rng):
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"{i}.png"
+        random_image("RGB", (20, 10), rng).save(path)
+        paths.append(path)
+    result = fastpil.to_numpy_batch(Image.open(p) for p in paths)
+    expected = numpy.stack([numpy.array(Image.open(p)) for p in paths])
+    assert_same(result, expected)
