@@ -6,9 +6,10 @@ import os
 
 from . import _core
 from ._convert import to_numpy
+from ._patch import patch, patched, unpatch
 
 __version__: str = _core.__version__
-__all__ = ["__version__", "simd_path", "to_numpy"]
+__all__ = ["__version__", "patch", "patched", "simd_path", "to_numpy", "unpatch"]
 
 
 def simd_path() -> str:
