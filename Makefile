@@ -13,11 +13,12 @@ INSTALL_PACKAGE := $(PIP) install --no-build-isolation --no-deps \
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help test bench install clean
+.PHONY: help test bench bench-patch install clean
 
 help:
 	@echo "make test    build fastpil into $(VENV) and run the test suite"
 	@echo "make bench   build fastpil into $(VENV) and run the benchmark"
+	@echo "make bench-patch  the same for fastpil.patch(), then imageio end to end"
 	@echo "make clean   remove the build directory and $(VENV)"
 
 # The build requirements are read from pyproject.toml, so the list lives in one place.
@@ -40,6 +41,16 @@ test: install
 
 bench: install
 	cd bench && ../$(PY) bench.py $(BENCH_ARGS)
+
+$(VENV)/.installed-bench-deps: $(VENV)/.installed-deps
+	$(PIP) install $$($(PY) -c 'import tomllib; \
+		t = tomllib.load(open("pyproject.toml", "rb")); \
+		print(*t["project"]["optional-dependencies"]["bench"])')
+	touch $@
+
+bench-patch: install $(VENV)/.installed-bench-deps
+	cd bench && ../$(PY) bench_patch.py $(BENCH_ARGS)
+	cd bench && ../$(PY) e2e_patch.py
 
 clean:
 	rm -rf build $(VENV)
