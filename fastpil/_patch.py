@@ -125,8 +125,8 @@ def patch() -> None:
     With NumPy >= 2.1, ``numpy.array(im)`` and ``numpy.asarray(im)`` each cost
     one fastpil conversion. NumPy 1.x and 2.0 copy whatever ``__array__``
     returns to ``numpy.array``, so there ``numpy.array(im)`` costs a
-    conversion and one copy (``numpy.asarray(im)`` still costs one
-    conversion); both stay well ahead of Pillow's ``tobytes()`` path.
+    conversion and one copy, whose fresh memory's page faults can take most
+    of the gain; ``numpy.asarray(im)`` still costs one conversion.
 
     Examples
     --------
