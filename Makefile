@@ -13,12 +13,13 @@ INSTALL_PACKAGE := $(PIP) install --no-build-isolation --no-deps \
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help test bench install clean
+.PHONY: help test bench bench-patch install clean
 
 help:
 	@echo "make test    build fastpil into $(VENV) and run the test suite"
 	@echo "make bench   build fastpil into $(VENV) and run the benchmark (a few minutes;"
 	@echo "             BENCH_ARGS=--quick for a smoke run, --full for everything)"
+	@echo "make bench-patch  numpy.array with and without fastpil.patch(), then imageio"
 	@echo "make clean   remove the build directory and $(VENV)"
 
 # Requirements are read from pyproject.toml, so each list lives in one place:
@@ -49,6 +50,10 @@ test: install
 # Tables on stdout; every sample and a plot in build/bench/.
 bench: install $(VENV)/.installed-bench
 	cd bench && ../$(PY) bench.py --output ../build/bench $(BENCH_ARGS)
+
+bench-patch: install $(VENV)/.installed-bench
+	cd bench && ../$(PY) bench_patch.py $(BENCH_ARGS)
+	cd bench && ../$(PY) e2e_patch.py
 
 clean:
 	rm -rf build $(VENV)

@@ -6,9 +6,18 @@ import os
 
 from . import _core
 from ._convert import to_numpy, to_numpy_batch
+from ._patch import patch, patched, unpatch
 
 __version__: str = _core.__version__
-__all__ = ["__version__", "simd_path", "to_numpy", "to_numpy_batch"]
+__all__ = [
+    "__version__",
+    "patch",
+    "patched",
+    "simd_path",
+    "to_numpy",
+    "to_numpy_batch",
+    "unpatch",
+]
 
 
 def simd_path() -> str:

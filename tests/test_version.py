@@ -9,6 +9,14 @@ def test_versions_agree():
 
 
 def test_public_names():
-    assert sorted(fastpil.__all__) == ["__version__", "simd_path", "to_numpy", "to_numpy_batch"]
+    assert sorted(fastpil.__all__) == [
+        "__version__",
+        "patch",
+        "patched",
+        "simd_path",
+        "to_numpy",
+        "to_numpy_batch",
+        "unpatch",
+    ]
     for name in fastpil.__all__:
         assert hasattr(fastpil, name)

@@ -1,0 +1,193 @@
+"""numpy.array(im) and numpy.asarray(im) with and without fastpil.patch().
+
+Every contender is checked against numpy.array(im) without the patch first.
+Then, for each size, the contenders run interleaved in blocks (A x k, B x k,
+... repeated for several rounds, in orders where each contender follows every
+other equally often; the patch is put in the state a contender needs before
+its block, and the block's first call is dropped). Reported: the
+median time per call and the median number of minor page faults per call,
+and the ratios between them, all from the same run.
+
+    python bench/bench_patch.py                 # RGB, 256x256 to 4096x4096
+    python bench/bench_patch.py --sizes 64 1024 --modes RGB L
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy
+import PIL
+from PIL import Image
+
+import fastpil
+
+
+class Contender(NamedTuple):
+    convert: Callable[[Any], numpy.ndarray]
+    patched: bool  # run with fastpil.patch() in effect
+
+
+CONTENDERS = {
+    "numpy.array": Contender(numpy.array, patched=False),
+    "numpy.asarray": Contender(numpy.asarray, patched=False),
+    "patched numpy.array": Contender(numpy.array, patched=True),
+    "patched numpy.asarray": Contender(numpy.asarray, patched=True),
+    "fastpil.to_numpy": Contender(fastpil.to_numpy, patched=False),
+}
+# (numerator, denominator): how many times slower the first is than the second.
+RATIOS = [
+    ("patched numpy.array", "fastpil.to_numpy"),
+    ("patched numpy.asarray", "fastpil.to_numpy"),
+    ("numpy.array", "patched numpy.array"),
+    ("numpy.asarray", "patched numpy.asarray"),
+]
+WITHIN = 1.2  # patched numpy.array must stay within this factor of to_numpy
+
+
+def set_patch(on: bool) -> None:
+    if on:
+        fastpil.patch()
+    else:
+        fastpil.unpatch()
+
+
+def random_image(mode: str, side: int) -> Image.Image:
+    rng = numpy.random.default_rng(side)
+    row = len(Image.new(mode, (side, 1)).tobytes())
+    return Image.frombytes(mode, (side, side), rng.bytes(row * side))
+
+
+def check(name: str, im: Image.Image) -> None:
+    contender = CONTENDERS[name]
+    set_patch(False)
+    expected = numpy.array(im)
+    set_patch(contender.patched)
+    result = contender.convert(im)
+    set_patch(False)
+    got, want = result.view(numpy.uint8), expected.view(numpy.uint8)
+    if im.mode == "1":  # numpy.array stores True as 0xFF, fastpil as 1
+        got, want = got != 0, want != 0
+    if result.dtype != expected.dtype or not numpy.array_equal(got, want):
+        sys.exit(f"{name} gives a different array for {im.mode} {im.size}")
+
+
+def minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def balanced_orders(n: int) -> list[list[int]]:
+    """Orders of n contenders in which each directly follows every other equally often.
+
+    A block that follows a slow unpatched conversion runs slower for a while
+    (allocator and cache state), so no contender may always have the same
+    predecessor. This is a Williams design: n orders for even n, 2n for odd.
+    """
+    first, low, high = [0], 1, n - 1
+    while low <= high:
+        first.append(low)
+        low += 1
+        if low <= high:
+            first.append(high)
+            high -= 1
+    orders = [[(k + shift) % n for k in first] for shift in range(n)]
+    if n % 2:
+        orders += [order[::-1] for order in orders]
+    return orders
+
+
+def measure(
+    arg: Any, contenders: dict[str, Contender], rounds: int, block: int
+) -> dict[str, tuple[list[float], list[int]]]:
+    """Time convert(arg) for each contender in interleaved blocks.
+
+    Returns the seconds and the minor page faults of every timed call.
+    """
+    names = list(contenders)
+    samples: dict[str, tuple[list[float], list[int]]] = {n: ([], []) for n in names}
+    clock = time.perf_counter
+    try:
+        orders = balanced_orders(len(names))
+        for round_ in range(rounds):
+            for name in (names[i] for i in orders[round_ % len(orders)]):
+                convert, patched = contenders[name]
+                set_patch(patched)
+                times, faults = samples[name]
+                convert(arg)  # first call of the block: dropped
+                for _ in range(block):
+                    f0 = minor_faults()
+                    t0 = clock()
+                    convert(arg)
+                    t1 = clock()
+                    faults.append(minor_faults() - f0)
+                    times.append(t1 - t0)
+    finally:
+        set_patch(False)
+    return samples
+
+
+def rounds_for(side: int, quick: bool) -> tuple[int, int]:
+    """(rounds, calls per block): about the same work at every size."""
+    pixels = side * side
+    if quick:
+        return 2, 3
+    # Rounds are a multiple of 10, the number of orders for 5 contenders.
+    if pixels <= 512 * 512:
+        return 20, 20
+    if pixels <= 2048 * 2048:
+        return 10, 8
+    return 10, 3
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024, 2048, 4096])
+    parser.add_argument("--modes", nargs="+", default=["RGB"])
+    parser.add_argument("--quick", action="store_true", help="few rounds: a smoke run")
+    args = parser.parse_args(argv)
+
+    print(
+        f"Python {platform.python_version()}, NumPy {numpy.__version__}, "
+        f"Pillow {PIL.__version__}, fastpil {fastpil.__version__} "
+        f"({fastpil.simd_path()}), {platform.machine()}, {platform.processor() or '?'}"
+    )
+    names = list(CONTENDERS)
+    header = ["mode", "size", *(f"{n} ms (faults)" for n in names)]
+    header += [f"{a} / {b}" for a, b in RATIOS]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    worst = 0.0
+    for mode in args.modes:
+        for side in args.sizes:
+            im = random_image(mode, side)
+            for name in names:
+                check(name, im)
+            rounds, block = rounds_for(side, args.quick)
+            samples = measure(im, CONTENDERS, rounds, block)
+            medians = {n: statistics.median(samples[n][0]) for n in names}
+            cells = [mode, f"{side}x{side}"]
+            for n in names:
+                faults = statistics.median(samples[n][1])
+                cells.append(f"{medians[n] * 1e3:.4g} ({faults:.0f})")
+            cells += [f"{medians[a] / medians[b]:.2f}x" for a, b in RATIOS]
+            worst = max(worst, medians["patched numpy.array"] / medians["fastpil.to_numpy"])
+            print("| " + " | ".join(cells) + " |", flush=True)
+    verdict = "within" if worst <= WITHIN else "NOT within"
+    note = ""
+    if numpy.lib.NumpyVersion(numpy.__version__) < "2.1.0":
+        note = ", which copies what __array__ returns to numpy.array"
+    print(
+        f"\npatched numpy.array is at worst {worst:.2f}x fastpil.to_numpy: "
+        f"{verdict} {WITHIN}x (NumPy {numpy.__version__}{note})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""patch, unpatch, patched: NumPy converts Pillow images through fastpil.
+
+NumPy turns an object into an array through the first of these it finds: the
+buffer protocol, ``__array_struct__``, ``__array_interface__``, ``__array__``.
+Pillow's ``Image`` offers ``__array_interface__``, a dict holding
+``im.tobytes()``: ``numpy.asarray(im)`` views those bytes (read-only) and
+``numpy.array(im)`` copies them once more. Any array-interface answer costs
+``numpy.array(im)`` that extra copy, because NumPy must copy what it views.
+Only ``__array__`` can hand NumPy a finished array: since NumPy 2.1 an
+``__array__`` called with ``copy=True`` is trusted to have copied and its
+result is not copied again.
+
+So the patch sets ``Image.__array__`` to a method that calls
+``fastpil.to_numpy`` and hides ``Image.__array_interface__`` (reading it raises
+AttributeError, which NumPy takes as "not offered"). Nothing else in Pillow
+depends on it: ``Image.fromarray`` reads the interface of the array it is
+given, not of an image, and pickling goes through ``Image.__getstate__``,
+which calls ``tobytes()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import numpy
+from PIL import Image
+
+from ._convert import to_numpy
+
+
+def __array__(self: Image.Image, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
+    """The array ``numpy.array(self, dtype)`` gives, converted by fastpil.
+
+    Installed as ``PIL.Image.Image.__array__`` by ``fastpil.patch()``.
+
+    Parameters
+    ----------
+    dtype : numpy.dtype, optional
+        Cast to this dtype, with ``numpy.array``'s (unsafe) casting rules.
+    copy : bool, optional
+        NumPy's ``copy`` argument. The result is always a new array that
+        shares memory with nothing, as Pillow's own conversion is, so every
+        value is honoured except ``copy=False`` with a ``dtype`` that needs a
+        cast: that raises ValueError, as NumPy does without the patch.
+    """
+    array = to_numpy(self)
+    if dtype is None:
+        return array
+    dtype = numpy.dtype(dtype)
+    if array.dtype == dtype:
+        return array
+    if copy is False:
+        msg = (
+            "Unable to avoid copy while creating an array as requested: "
+            f"a mode {self.mode!r} image converts to {array.dtype}, not {dtype}"
+        )
+        raise ValueError(msg)
+    return array.astype(dtype)
+
+
+def _hidden_array_interface(self: Image.Image) -> NoReturn:
+    msg = (
+        "Image.__array_interface__ is hidden while fastpil.patch() is in effect, "
+        "so that NumPy converts images through Image.__array__ (fastpil.to_numpy); "
+        "use numpy.asarray(im), or call fastpil.unpatch() first"
+    )
+    raise AttributeError(msg)
+
+
+_HIDDEN_ARRAY_INTERFACE = property(_hidden_array_interface)
+_REPLACEMENTS: dict[str, object] = {
+    "__array__": __array__,
+    "__array_interface__": _HIDDEN_ARRAY_INTERFACE,
+}
+_ABSENT = object()
+
+# The patch is in effect while patch() holds it or any patched() block runs.
+_lock = threading.Lock()
+_held_by_patch = False
+_blocks = 0
+# What Image.Image.__dict__ held under each replaced name before the patch
+# (_ABSENT if nothing); None while not patched.
+_originals: dict[str, object] | None = None
+
+
+def _update() -> None:
+    """Install or remove the patch to match who holds it; call with _lock held."""
+    global _originals
+    wanted = _held_by_patch or _blocks > 0
+    if wanted and _originals is None:
+        originals = {name: Image.Image.__dict__.get(name, _ABSENT) for name in _REPLACEMENTS}
+        for name, value in _REPLACEMENTS.items():
+            setattr(Image.Image, name, value)
+        _originals = originals
+    elif not wanted and _originals is not None:
+        for name, value in _originals.items():
+            if value is _ABSENT:
+                delattr(Image.Image, name)
+            else:
+                setattr(Image.Image, name, value)
+        _originals = None
+
+
+def patch() -> None:
+    """Make ``numpy.array(im)`` and ``numpy.asarray(im)`` convert through fastpil.
+
+    From now on, in every thread, NumPy converts a ``PIL.Image.Image`` with
+    ``fastpil.to_numpy``: the same dtype, shape and values as before (mode
+    ``"1"`` stores its bools as bytes 0 and 1), always a new writable array.
+    Libraries that call ``numpy.array`` or ``numpy.asarray`` on images
+    (torchvision, imageio, Hugging Face image processors, ...) speed up with
+    no change to their code. Calling it again does nothing; ``unpatch()``
+    undoes it.
+
+    ``numpy.array(im, dtype)`` and the ``copy`` argument keep NumPy's meaning.
+    The differences: ``numpy.asarray(im)`` is writable (Pillow's is
+    read-only), and ``im.__array_interface__`` raises AttributeError, because
+    NumPy would use it before the faster ``__array__``.
+
+    Notes
+    -----
+    With NumPy >= 2.1, ``numpy.array(im)`` and ``numpy.asarray(im)`` each cost
+    one fastpil conversion. NumPy 1.x and 2.0 copy whatever ``__array__``
+    returns to ``numpy.array``, so there ``numpy.array(im)`` costs a
+    conversion and one copy, whose fresh memory's page faults can take most
+    of the gain; ``numpy.asarray(im)`` still costs one conversion.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> from PIL import Image
+    >>> import fastpil
+    >>> im = Image.new("RGB", (4, 3), (255, 128, 0))
+    >>> fastpil.patch()
+    >>> a = numpy.asarray(im)
+    >>> a.shape, a.dtype, a.flags.writeable
+    ((3, 4, 3), dtype('uint8'), True)
+    >>> fastpil.unpatch()
+    """
+    global _held_by_patch
+    with _lock:
+        _held_by_patch = True
+        _update()
+
+
+def unpatch() -> None:
+    """Undo ``patch()``: NumPy converts images through Pillow again.
+
+    Pillow's ``Image.__array_interface__`` (and ``Image.__array__``, if it
+    had one) are put back as they were. Calling it when not patched does
+    nothing. A ``patched()`` block still running, in this thread or another,
+    keeps the patch in effect until it exits.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> from PIL import Image
+    >>> import fastpil
+    >>> fastpil.patch()
+    >>> fastpil.unpatch()
+    >>> numpy.asarray(Image.new("L", (2, 2))).flags.writeable  # Pillow's view
+    False
+    """
+    global _held_by_patch
+    with _lock:
+        _held_by_patch = False
+        _update()
+
+
+@contextlib.contextmanager
+def patched() -> Iterator[None]:
+    """Apply ``patch()`` for the duration of a ``with`` block.
+
+    Blocks nest, in one thread or several: the patch stays in effect until
+    the last running block exits, and a ``patch()`` made before or during a
+    block outlives it. The block is left unpatched however it exits,
+    including by an exception. Also works as a decorator.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> from PIL import Image
+    >>> import fastpil
+    >>> im = Image.new("L", (2, 2), 7)
+    >>> with fastpil.patched():
+    ...     a = numpy.asarray(im)
+    >>> a
+    array([[7, 7],
+           [7, 7]], dtype=uint8)
+    >>> a.flags.writeable
+    True
+    """
+    global _blocks
+    with _lock:
+        _blocks += 1
+        _update()
+    try:
+        yield
+    finally:
+        with _lock:
+            _blocks -= 1
+            _update()
