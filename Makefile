@@ -13,10 +13,12 @@ INSTALL_PACKAGE := $(PIP) install --no-build-isolation --no-deps \
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help test bench bench-patch install clean
+.PHONY: help test test-slow sanitize bench bench-patch install clean
 
 help:
 	@echo "make test    build fastpil into $(VENV) and run the test suite"
+	@echo "make test-slow  the tests marked slow"
+	@echo "make sanitize   build with AddressSanitizer and UBSan, run the suite under them"
 	@echo "make bench   build fastpil into $(VENV) and run the benchmark (a few minutes;"
 	@echo "             BENCH_ARGS=--quick for a smoke run, --full for everything)"
 	@echo "make bench-patch  numpy.array with and without fastpil.patch(), then imageio"
@@ -45,7 +47,42 @@ install: $(VENV)/.installed-test
 # pytest (not python -m pytest) keeps the source tree off sys.path, so the
 # tests import the installed package.
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+test-slow: install
+	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+# The extension built with AddressSanitizer and UndefinedBehaviorSanitizer
+# (gcc's runtimes) in a venv of its own, and the whole fast suite run under
+# them. The ASan runtime must be the first library loaded, before the
+# interpreter's, hence LD_PRELOAD. PYTHONMALLOC=malloc sends every Python
+# allocation, the encoder's chunks included, through ASan's checked malloc.
+# Leak detection is off: the interpreter keeps memory until exit by design;
+# tests/test_leaks.py measures fastpil's own.
+SANITIZE_VENV ?= .venv-sanitize
+SANITIZE_PY := $(SANITIZE_VENV)/bin/python
+LIBASAN = $$($(CXX) -print-file-name=libasan.so)
+
+$(SANITIZE_VENV)/.installed: pyproject.toml $(VENV)/.installed-test
+	@test -e "$(LIBASAN)" -a "$(LIBASAN)" != libasan.so || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libasan8 libubsan1)
+	$(PYTHON) -m venv $(SANITIZE_VENV)
+	$(SANITIZE_PY) -m pip --disable-pip-version-check install --upgrade pip
+	$(SANITIZE_PY) -m pip --disable-pip-version-check install $(call requirements,test)
+	touch $@
+
+sanitize: $(SANITIZE_VENV)/.installed
+	$(SANITIZE_PY) -m pip --disable-pip-version-check install --no-build-isolation --no-deps \
+		-Cbuild-dir=build/sanitize -Csetup-args=-Dbuildtype=debugoptimized \
+		-Csetup-args=-Db_sanitize=address,undefined -Csetup-args=-Db_lundef=false \
+		"-Csetup-args=-Dcpp_args=-fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		-Csetup-args=-Dwerror=$(WERROR) .
+	@ldd build/sanitize/_core*.so | grep -q libasan || \
+		(echo "build/sanitize: the extension is not linked with ASan" >&2; exit 1)
+	LD_PRELOAD=$(LIBASAN) PYTHONMALLOC=malloc \
+		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(SANITIZE_VENV)/bin/pytest -m "not slow" -p no:cacheprovider $(PYTEST_ARGS)
 
 # Tables on stdout; every sample and a plot in build/bench/.
 bench: install $(VENV)/.installed-bench
