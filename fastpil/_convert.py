@@ -178,7 +178,8 @@ def to_numpy_batch(
         count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
         batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
     else:
-        batch = numpy.empty((len(listed) if listed is not None else 8, *shape), plan.dtype)
+        count = len(listed) if listed is not None else _first_capacity(shape, plan.dtype)
+        batch = numpy.empty((count, *shape), plan.dtype)
     empty = extents[0] == extents[2] or extents[1] == extents[3]
     converted = 0
     for im in itertools.chain((first,), iterator):
@@ -224,7 +225,8 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
         The images, all of the same mode and size. A sequence (anything with
         ``len()``) is checked whole before any pixel is written. Any other
         iterable, such as a generator, is consumed once: the batch then
-        starts with room for 8 images and doubles as needed (on Linux, glibc
+        starts with room for 8 images (fewer when they are large: as many as
+        fit in 64 MiB, at least one) and doubles as needed (on Linux, glibc
         grows large blocks in place with mremap, so this costs little besides
         zero-filling the new room), and is shrunk to fit at the end.
     out : numpy.ndarray or buffer, optional
@@ -262,6 +264,21 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
     >>> fastpil.to_numpy_batch(images, layout="CHW", channels="BGR").shape
     (5, 3, 3, 4)
     """
+
+
+# Room a generator's batch starts with: up to 8 images, within this many bytes.
+_FIRST_BATCH_BYTES = 64 << 20
+
+
+def _first_capacity(shape: tuple[int, ...], dtype: numpy.dtype[Any]) -> int:
+    """How many images a batch of unknown length first makes room for.
+
+    Never fewer than one: room for 8 large images could be more memory than
+    the system will promise, and the batch would fail with MemoryError before
+    its first image had even loaded.
+    """
+    per_image = math.prod(shape) * dtype.itemsize
+    return max(1, min(8, _FIRST_BATCH_BYTES // max(per_image, 1)))
 
 
 def _batch_count(out: Any, shape: tuple[int, ...], dtype: numpy.dtype[Any]) -> int:

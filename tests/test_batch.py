@@ -9,6 +9,7 @@ from PIL import Image
 from test_options import assert_same, reference
 
 import fastpil
+from fastpil import _convert
 
 SENTINEL = 0x5A
 
@@ -142,3 +143,14 @@ def test_lazy_images_from_files(tmp_path, rng):
     result = fastpil.to_numpy_batch(Image.open(p) for p in paths)
     expected = numpy.stack([numpy.array(Image.open(p)) for p in paths])
     assert_same(result, expected)
+
+
+def test_generator_of_large_images_starts_small(monkeypatch, rng):
+    # Room for 8 images of 4 GiB would be 32 GiB before the first one loads.
+    assert _convert._first_capacity((65536, 65536), numpy.dtype(numpy.uint8)) == 1
+    assert _convert._first_capacity((3, 3), numpy.dtype(numpy.uint8)) == 8
+    monkeypatch.setattr(_convert, "_FIRST_BATCH_BYTES", 1)
+    for count in (1, 2, 3, 5):
+        images = [random_image("RGB", (9, 4), rng) for _ in range(count)]
+        result = fastpil.to_numpy_batch(im for im in images)
+        assert_same(result, stacked(images))
