@@ -86,7 +86,7 @@ CONVERSIONS = [
 ]
 
 
-@pytest.mark.parametrize(("mode", "options"), CONVERSIONS, ids=[f"{m}-{o}" for m, o in CONVERSIONS])
+@pytest.mark.parametrize(("mode", "options"), CONVERSIONS, ids=[f"{m}{o}" for m, o in CONVERSIONS])
 @pytest.mark.parametrize("width", [1, 31, 33, 67])
 def test_out_ending_at_a_page_boundary(simd_path, pages, rng, mode, options, width):
     im = random_image(mode, (width, 5), rng)
