@@ -97,8 +97,8 @@ to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
         Where to write the pixels instead of a new array: an ndarray of exactly
         the result's shape and dtype, or any object exporting a writable,
         C-contiguous buffer of exactly the result's size in bytes (a
-        ``bytearray``, an ``mmap.mmap``, ``SharedMemory.buf``, ...). Nothing is
-        written to it when the arguments are rejected.
+        ``bytearray``, an ``mmap.mmap``, ``SharedMemory.buf``, ...). Notes
+        says what it holds after an error.
 {_OPTIONS_DOC}
 
     Returns
@@ -117,9 +117,30 @@ to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
         not apply to its mode (the message lists what does); ``box`` is not
         within the image; or ``out`` does not fit (wrong shape, dtype or size,
         read-only, not C-contiguous).
+    MemoryError
+        There is no memory for the array.
+    RuntimeError
+        Pillow's encoder reported an error, or returned data that does not
+        fit the image (a working Pillow does neither).
+    Exception
+        Whatever loading a lazily opened image raises (``OSError`` for a
+        truncated or damaged file, ``PIL.Image.DecompressionBombError``, ...),
+        unchanged; and ``KeyboardInterrupt``, or whatever a signal handler
+        raises, when a signal arrives during the conversion.
 
     Notes
     -----
+    When ``to_numpy`` raises, ``out`` does not hold the image. What it holds:
+
+    - Nothing has been written to it when the arguments are rejected or the
+      image fails to load: every check, and the decoding of a lazily opened
+      image, comes before the first byte is written.
+    - When the conversion fails part way (Pillow's encoder fails, or a
+      signal handler raises, which is checked between chunks of about
+      64 KiB), ``out`` holds the image's first rows, converted, and its other
+      bytes are as they were. With ``layout="CHW"`` each plane holds its
+      first rows. How many rows is not reported.
+
     Mode ``"1"`` converts to bools stored as bytes 0 and 1. ``numpy.array``
     stores its True as 0xFF, which NumPy does not guarantee to handle; the
     values compare equal.
@@ -246,13 +267,26 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
         As for `to_numpy`; and ValueError when ``images`` is empty, when an
         image differs in mode or size from the first (the message names it),
         or when their number does not match ``out``.
+    Exception
+        As for `to_numpy`: errors from loading an image, from Pillow's
+        encoder, from signal handlers, and from iterating ``images``.
 
     Notes
     -----
-    After an error, ``out`` holds the images before the one that failed,
-    converted; the rest of it is unspecified. With a sequence, mode and size
-    are checked for all images before any is converted, so only a decoding
-    error can leave ``out`` partly written.
+    When ``to_numpy_batch`` raises, ``out`` does not hold the batch. What it
+    holds:
+
+    - Nothing has been written to it when the arguments are rejected. With a
+      sequence, every image's type, mode and size is checked before the
+      first is converted.
+    - Otherwise, when image ``i`` fails (it fails to load, or, from a
+      generator, differs in mode or size, or its conversion fails part way as
+      `to_numpy` describes), images ``0`` to ``i - 1`` are converted in
+      ``out[:i]``; ``out[i]`` holds what `to_numpy` leaves in ``out`` for
+      that failure (its first rows, or nothing); and ``out[i + 1:]`` is as it
+      was.
+
+    Images are loaded one at a time, as they are converted.
 
     Examples
     --------
