@@ -32,6 +32,7 @@ SPECS = {
     "split_4": (Kind.planar, 4, b"\3\0\1\2"),
     "split_4 one plane": (Kind.interleaved, 4, b"\3"),
     "split_2": (Kind.planar, 2, b"\1\0"),
+    "split_2 repeating bytes": (Kind.planar, 2, b"\0\0\1\0"),
     "split_any": (Kind.planar, 3, b"\2\1\0"),
 }
 
