@@ -10,8 +10,8 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import subprocess
 import sys
-import threading
 import time
 
 import numpy
@@ -39,10 +39,11 @@ def rows_written(out):
     return done
 
 
-def interrupt_part_way(im, out, deliver, attempts=10):
+def interrupt_part_way(im, out, deliver, attempts=10, clock=time.perf_counter):
     """Convert ``im`` into ``out`` while ``deliver(delay)`` arranges a signal
     after ``delay`` seconds; retry with other delays until one lands mid-way.
-    Returns (rows written, seconds from the signal to the exception)."""
+    Returns (rows written, seconds from the signal to the exception), the
+    time the signal went as ``deliver``'s result returns it, by ``clock``."""
     fastpil.to_numpy(im, out=out)
     start = time.perf_counter()
     fastpil.to_numpy(im, out=out)
@@ -57,7 +58,7 @@ def interrupt_part_way(im, out, deliver, attempts=10):
             time.sleep(1)
             raise AssertionError("no signal arrived")
         except (Interrupted, KeyboardInterrupt):
-            answered = time.perf_counter()
+            answered = clock()
         done = rows_written(out)
         if 0 < done < out.shape[0]:
             return done, answered - sent()
@@ -119,26 +120,49 @@ def test_an_interrupted_conversion_leaks_nothing(alarm, monkeypatch):
     assert [sys.getrefcount(x) for x in watched] == before
 
 
+# Sends SIGINT to a process after reading a line, then says when it sent it.
+KILLER = """
+import os, signal, sys, time
+pid, delay = int(sys.argv[1]), float(sys.argv[2])
+print("ready", flush=True)
+sys.stdin.readline()
+time.sleep(delay)
+sent = time.monotonic()
+os.kill(pid, signal.SIGINT)
+print(sent, flush=True)
+"""
+
+
 @pytest.mark.slow
 def test_ctrl_c_during_a_2_gib_conversion():
-    """A real SIGINT, from another thread, with Python's own handler."""
+    """A real SIGINT from another process, with Python's own handler, as a
+    terminal sends it. (A thread could not send it mid-conversion: the
+    conversion holds the GIL.)"""
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         pytest.fail("SIGINT is not handled by Python's default handler here")
     width, height = 50_000, 45_000
     im = Image.new("L", (width, height), VALUE)
     out = numpy.empty((height, width), numpy.uint8)
+    killers = []
 
     def deliver(delay):
-        sent = []
+        killer = subprocess.Popen(
+            [sys.executable, "-c", KILLER, str(os.getpid()), str(delay)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        killers.append(killer)
+        assert killer.stdout.readline() == "ready\n"
+        killer.stdin.write("go\n")
+        killer.stdin.flush()
+        return lambda: float(killer.communicate()[0])
 
-        def send():
-            time.sleep(delay)
-            sent.append(time.perf_counter())
-            os.kill(os.getpid(), signal.SIGINT)
-
-        threading.Thread(target=send).start()
-        return lambda: sent[0]
-
-    done, latency = interrupt_part_way(im, out, deliver)
+    try:
+        done, latency = interrupt_part_way(im, out, deliver, clock=time.monotonic)
+    finally:
+        for killer in killers:
+            killer.kill()
+            killer.wait()
     print(f"\nstopped after {done} of {height} rows, {latency * 1e6:.0f} us after Ctrl-C")
     assert latency < 0.05
