@@ -13,12 +13,14 @@ INSTALL_PACKAGE := $(PIP) install --no-build-isolation --no-deps \
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help test test-slow sanitize bench bench-patch install clean
+.PHONY: help test test-slow sanitize fuzz bench bench-patch install clean
 
 help:
 	@echo "make test    build fastpil into $(VENV) and run the test suite"
 	@echo "make test-slow  the tests marked slow"
 	@echo "make sanitize   build with AddressSanitizer and UBSan, run the suite under them"
+	@echo "make fuzz    hypothesis with FUZZ_EXAMPLES examples a test, then atheris for"
+	@echo "             FUZZ_SECONDS (defaults: 20000 and 600)"
 	@echo "make bench   build fastpil into $(VENV) and run the benchmark (a few minutes;"
 	@echo "             BENCH_ARGS=--quick for a smoke run, --full for everything)"
 	@echo "make bench-patch  numpy.array with and without fastpil.patch(), then imageio"
@@ -51,6 +53,22 @@ test: install
 
 test-slow: install
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+$(VENV)/.installed-fuzz: pyproject.toml $(VENV)/.installed-test
+	$(PIP) install $(call requirements,fuzz)
+	touch $@
+
+# Long fuzz runs; make test runs the hypothesis ones with a small budget.
+# atheris keeps its corpus in build/fuzz/corpus between runs and writes an
+# input that fails to build/fuzz/crash-*.
+FUZZ_EXAMPLES ?= 20000
+FUZZ_SECONDS ?= 600
+fuzz: install $(VENV)/.installed-fuzz
+	FASTPIL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py \
+		-p no:cacheprovider --hypothesis-show-statistics $(PYTEST_ARGS)
+	mkdir -p build/fuzz/corpus
+	$(PY) tests/atheris_fuzz.py build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ -rss_limit_mb=4096 -print_final_stats=1
 
 # The extension built with AddressSanitizer and UndefinedBehaviorSanitizer
 # (gcc's runtimes) in a venv of its own, and the whole fast suite run under
