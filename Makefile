@@ -76,7 +76,8 @@ fuzz: install $(VENV)/.installed-fuzz
 # interpreter's, hence LD_PRELOAD. PYTHONMALLOC=malloc sends every Python
 # allocation, the encoder's chunks included, through ASan's checked malloc.
 # Leak detection is off: the interpreter keeps memory until exit by design;
-# tests/test_leaks.py measures fastpil's own.
+# tests/test_leaks.py measures fastpil's own. --capture=sys leaves file
+# descriptor 2 alone, so a report reaches the terminal before the process dies.
 SANITIZE_VENV ?= .venv-sanitize
 SANITIZE_PY := $(SANITIZE_VENV)/bin/python
 LIBASAN = $$($(CXX) -print-file-name=libasan.so)
@@ -100,7 +101,7 @@ sanitize: $(SANITIZE_VENV)/.installed
 	LD_PRELOAD=$(LIBASAN) PYTHONMALLOC=malloc \
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(SANITIZE_VENV)/bin/pytest -m "not slow" -p no:cacheprovider $(PYTEST_ARGS)
+		$(SANITIZE_VENV)/bin/pytest -m "not slow" -p no:cacheprovider --capture=sys $(PYTEST_ARGS)
 
 # Tables on stdout; every sample and a plot in build/bench/.
 bench: install $(VENV)/.installed-bench
