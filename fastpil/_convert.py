@@ -39,6 +39,23 @@ def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
         raise TypeError(msg)
 
 
+def _pixels(im: Image.Image) -> Any:
+    """The loaded image's pixels (``im.im``), checked to be of its mode.
+
+    Pillow's encoder sizes rows by the mode it is given and reads the pixels
+    without checking theirs: an image whose ``mode`` claims more bytes per
+    pixel than its pixels have would make it read past them.
+    """
+    pixels = im.im
+    if pixels.mode != im.mode:
+        msg = (
+            f"the image says it is mode {im.mode!r} but its pixels are mode {pixels.mode!r}; "
+            "it cannot be converted safely"
+        )
+        raise ValueError(msg)
+    return pixels
+
+
 def _extents(box: Any, size: tuple[int, int]) -> tuple[int, int, int, int]:
     """The encoder's extents for ``box`` (the whole image when None)."""
     width, height = size
@@ -71,6 +88,7 @@ def to_numpy(
     im.load()
     mode = im.mode
     plan = _modes.plan(mode, channels, layout)
+    pixels = _pixels(im)
     extents = _extents(box, im.size)
     shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
     if out is not None:
@@ -78,7 +96,7 @@ def to_numpy(
     if extents[0] == extents[2] or extents[1] == extents[3]:
         return numpy.empty(shape, plan.dtype) if out is None else out
     return _core.convert(
-        im.im, mode, plan.rawmode, plan.transform, extents, shape, plan.dtype, out
+        pixels, mode, plan.rawmode, plan.transform, extents, shape, plan.dtype, out
     )
 
 
@@ -214,9 +232,10 @@ def to_numpy_batch(
             # Linux, so this copies little. No view of `batch` is alive here.
             batch.resize((2 * len(batch), *shape), refcheck=False)
         im.load()
+        pixels = _pixels(im)
         if not empty:
             _core.convert(
-                im.im,
+                pixels,
                 mode,
                 plan.rawmode,
                 plan.transform,
