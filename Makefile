@@ -74,14 +74,18 @@ fuzz: install $(VENV)/.installed-fuzz
 # (gcc's runtimes) in a venv of its own, and the whole suite run under them,
 # slow tests included but for the 100,000-conversion leak test: ASan holds
 # freed memory back (its quarantine), which that test's resident-memory check
-# would take for a leak. The ASan runtime must be the first library loaded, before the
-# interpreter's, hence LD_PRELOAD. PYTHONMALLOC=malloc sends every Python
-# allocation, the encoder's chunks included, through ASan's checked malloc.
-# Leak detection is off: the interpreter keeps memory until exit by design;
-# tests/test_leaks.py measures fastpil's own. allocator_may_return_null lets an
-# allocation too large for memory fail as it does outside ASan (NULL, then
-# MemoryError), which the tests of huge sizes expect. --capture=sys leaves file
-# descriptor 2 alone, so a report reaches the terminal before the process dies.
+# would take for a leak.
+# - LD_PRELOAD: the ASan runtime must be loaded first, before the
+#   interpreter's own libraries.
+# - PYTHONMALLOC=malloc: every Python allocation, the encoder's chunks
+#   included, goes through ASan's checked malloc.
+# - detect_leaks=0: the interpreter keeps memory until exit by design;
+#   tests/test_leaks.py measures fastpil's own.
+# - allocator_may_return_null=1: an allocation too large for memory fails as
+#   it does outside ASan (NULL, then MemoryError), as the tests of huge sizes
+#   expect.
+# - --capture=sys leaves file descriptor 2 alone, so that a report reaches the
+#   terminal before the process dies.
 SANITIZE_VENV ?= .venv-sanitize
 SANITIZE_PY := $(SANITIZE_VENV)/bin/python
 LIBASAN = $$($(CXX) -print-file-name=libasan.so)
