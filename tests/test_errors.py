@@ -196,3 +196,9 @@ def test_mode_that_disagrees_with_the_pixels(monkeypatch, pixels, claimed):
     assert (out.view(numpy.uint8) == 0x5A).all()
     with pytest.raises(ValueError, match=match):
         fastpil.to_numpy_batch([im])
+
+
+@pytest.mark.parametrize("channels", [{"R"}, {"R": 0}, [["R"]], (["R"],)])
+def test_channels_that_cannot_be_names(channels):
+    with pytest.raises((TypeError, ValueError), match="channels"):
+        fastpil.to_numpy(Image.new("RGB", (2, 2)), channels=channels)
