@@ -14,6 +14,7 @@ import threading
 import numpy
 import pytest
 from oracle import random_image
+from PIL import Image
 from test_options import reference
 
 import fastpil
@@ -203,3 +204,26 @@ def test_patch_toggled_while_converting(rng):
         stop.set()
         thread.join()
     assert "__array__" not in vars(type(im))
+
+
+def test_numpy_always_finds_a_conversion_while_the_patch_toggles():
+    """Installing and removing the patch must never leave a moment when
+    NumPy sees neither Pillow's __array_interface__ nor fastpil's __array__:
+    it would then wrap the image in an object array."""
+    im = Image.new("L", (4, 3), 9)
+    stop = threading.Event()
+
+    def toggler():
+        while not stop.is_set():
+            fastpil.patch()
+            fastpil.unpatch()
+
+    thread = threading.Thread(target=toggler)
+    thread.start()
+    try:
+        for _ in range(20_000):
+            assert numpy.asarray(im).dtype == numpy.uint8
+    finally:
+        stop.set()
+        thread.join()
+    assert "__array__" not in vars(Image.Image)
