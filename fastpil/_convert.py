@@ -131,10 +131,11 @@ to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
         ``im`` is not a ``PIL.Image.Image``, ``out`` is neither an ndarray nor
         a buffer, or ``box`` is not 4 integers.
     ValueError
-        The image is closed; its mode has no NumPy equivalent; an option does
-        not apply to its mode (the message lists what does); ``box`` is not
-        within the image; or ``out`` does not fit (wrong shape, dtype or size,
-        read-only, not C-contiguous).
+        The image is closed; its mode has no NumPy equivalent, or is not the
+        mode of its pixels (``im.im.mode``); an option does not apply to its
+        mode (the message lists what does); ``box`` is not within the image;
+        or ``out`` does not fit (wrong shape, dtype or size, read-only, not
+        C-contiguous).
     MemoryError
         There is no memory for the array.
     RuntimeError
