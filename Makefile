@@ -53,7 +53,7 @@ bench: install $(VENV)/.installed-bench
 
 bench-patch: install $(VENV)/.installed-bench
 	cd bench && ../$(PY) bench_patch.py $(BENCH_ARGS)
-	cd bench && ../$(PY) e2e_patch.py
+	cd bench && ../$(PY) e2e_patch.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build $(VENV)
