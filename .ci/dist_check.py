@@ -61,6 +61,12 @@ def git(*args: str) -> str:
     ).stdout
 
 
+def committed_files(*paths: str) -> set[str]:
+    """Paths of the files in HEAD (under ``paths``, if given)."""
+    listing = git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *paths)
+    return set(listing.split("\0")) - {""}
+
+
 def project_version() -> str:
     meson_build = (ROOT / "meson.build").read_text()
     match = re.search(r"project\(.*?version:\s*'([^']+)'", meson_build, re.DOTALL)
@@ -70,7 +76,7 @@ def project_version() -> str:
 
 
 def check_sdist(sdist: Path, version: str) -> None:
-    tracked = set(git("ls-files", "-z", "HEAD").split("\0")) - {""}
+    tracked = committed_files()
     wanted = {
         path for path in tracked if path in SDIST_FILES or path.split("/", 1)[0] in SDIST_DIRS
     }
@@ -99,7 +105,7 @@ def check_sdist(sdist: Path, version: str) -> None:
 
 
 def check_wheel(wheel: Path, version: str) -> None:
-    tracked = set(git("ls-files", "-z", "HEAD", "--", "fastpil").split("\0")) - {""}
+    tracked = committed_files("fastpil")
     wanted = {p for p in tracked if p.endswith(WHEEL_SOURCE_SUFFIXES)}
     dist_info = f"fastpil-{version}.dist-info/"
     with zipfile.ZipFile(wheel) as archive:
