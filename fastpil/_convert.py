@@ -39,11 +39,8 @@ def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
         raise TypeError(msg)
 
 
-def _extents(box: Any, size: tuple[int, int]) -> tuple[int, int, int, int]:
-    """The encoder's extents for ``box`` (the whole image when None)."""
-    width, height = size
-    if box is None:
-        return (0, 0, width, height)
+def _box_extents(box: Any, width: int, height: int) -> tuple[int, int, int, int]:
+    """The encoder's extents for ``box``, checked against the image's size."""
     try:
         left, upper, right, lower = (operator.index(v) for v in box)
     except (TypeError, ValueError):
@@ -67,15 +64,22 @@ def to_numpy(
     layout: str = "HWC",
     box: tuple[int, int, int, int] | None = None,
 ) -> numpy.ndarray:
-    _check_image(im)
+    # This path runs once per image, often on tiny images: every step costs.
+    if not isinstance(im, Image.Image):
+        _check_image(im)
     im.load()
     mode = im.mode
     plan = _modes.plan(mode, channels, layout)
-    extents = _extents(box, im.size)
-    shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
+    width, height = im.size
+    if box is None:
+        extents = (0, 0, width, height)
+    else:
+        extents = _box_extents(box, width, height)
+        width, height = extents[2] - extents[0], extents[3] - extents[1]
+    shape = plan.shape(width, height)
     if out is not None:
         out = _destination(out, shape, plan.dtype, f"a mode {mode!r} image")
-    if extents[0] == extents[2] or extents[1] == extents[3]:
+    if width == 0 or height == 0:
         return numpy.empty(shape, plan.dtype) if out is None else out
     return _core.convert(
         im.im, mode, plan.rawmode, plan.transform, extents, shape, plan.dtype, out
@@ -169,7 +173,8 @@ def to_numpy_batch(
             raise ValueError(msg)
 
     plan = _modes.plan(mode, channels, layout)
-    extents = _extents(box, size)
+    width, height = size
+    extents = (0, 0, width, height) if box is None else _box_extents(box, width, height)
     shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
     if listed is not None:
         for index, im in enumerate(listed):
