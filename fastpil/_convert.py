@@ -157,8 +157,8 @@ def to_numpy_batch(
 ) -> numpy.ndarray:
     listed = list(images) if hasattr(images, "__len__") else None
     iterator = iter(listed if listed is not None else images)
-    first = next(iterator, None)
-    if first is None:
+    first = next(iterator, _NOTHING)
+    if first is _NOTHING:
         raise ValueError("images is empty: there is no image to take the shape from")
     _check_image(first, "to_numpy_batch() takes images that are each")
     mode, size = first.mode, first.size
@@ -197,6 +197,9 @@ def to_numpy_batch(
             # Linux, so this copies little. No view of `batch` is alive here.
             batch.resize((2 * len(batch), *shape), refcheck=False)
         im.load()
+        if im.mode != mode or im.size != size:
+            # A few file formats settle mode or size only when decoded.
+            check(converted, im)
         if not empty:
             _core.convert(
                 im.im,
@@ -267,6 +270,9 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
     >>> fastpil.to_numpy_batch(images, layout="CHW", channels="BGR").shape
     (5, 3, 3, 4)
     """
+
+
+_NOTHING = object()
 
 
 def _batch_count(out: Any, shape: tuple[int, ...], dtype: numpy.dtype[Any]) -> int:
