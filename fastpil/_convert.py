@@ -157,7 +157,7 @@ def to_numpy_batch(
 ) -> numpy.ndarray:
     listed = list(images) if hasattr(images, "__len__") else None
     iterator = iter(listed if listed is not None else images)
-    first = next(iterator, _NOTHING)
+    first: Any = next(iterator, _NOTHING)
     if first is _NOTHING:
         raise ValueError("images is empty: there is no image to take the shape from")
     _check_image(first, "to_numpy_batch() takes images that are each")
@@ -177,8 +177,8 @@ def to_numpy_batch(
     extents = (0, 0, width, height) if box is None else _box_extents(box, width, height)
     shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
     if listed is not None:
-        for index, im in enumerate(listed):
-            check(index, im)
+        for index, each in enumerate(listed):
+            check(index, each)
     if out is not None:
         count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
         batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
