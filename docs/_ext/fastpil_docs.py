@@ -3,7 +3,8 @@ from the code or from a committed measurement, at build time.
 
 Directives and roles:
 
-``bench-environment``, ``bench-table``, ``{bench}``, ``{bench-ratio}``, ``{bench-faults}``
+``bench-environment``, ``bench-table``, ``{bench}``, ``{bench-ratio}``, ``{bench-faults}``,
+``{bench-overhead}``
     Read ``_static/bench/summary.json``, written by ``bench/bench.py``
     (``make bench-docs`` reruns it). A refreshed summary changes every table
     and every number in the prose that comes from it; nothing is copied by
@@ -181,9 +182,9 @@ class BenchTable(SphinxDirective):
     """One table per (scenario, mode, state): a row per size, a column per
     contender (median and minor page faults per call), then ratios.
 
-    Options: ``scenario``, ``mode``, ``state`` (required); ``contenders``,
-    comma-separated (default: all that ran); ``ratios``, items
-    ``slower / faster`` separated by commas; ``sizes``, comma-separated.
+    Options: ``scenario``, ``mode``, ``state`` (required); ``contenders``
+    (default: all that ran); ``ratios``, items ``slower / faster``; ``sizes``.
+    Lists are separated by semicolons: contender names hold commas.
     """
 
     option_spec: ClassVar = {
@@ -206,24 +207,24 @@ class BenchTable(SphinxDirective):
             if (r["scenario"], r["mode"], r["state"]) == (scenario, mode, state)
         ]
         if "sizes" in self.options:
-            wanted = [s.strip() for s in self.options["sizes"].split(",")]
+            wanted = [s.strip() for s in self.options["sizes"].split(";")]
             cases = [bench_case(scenario, mode, size, state) for size in wanted]
         if not cases:
             raise self.error(f"summary.json has no cases for {scenario}, {mode}, {state}")
         cases.sort(key=lambda r: r["size"][0] * r["size"][1])
         if "contenders" in self.options:
-            names = [n.strip() for n in self.options["contenders"].split(",")]
+            names = [n.strip() for n in self.options["contenders"].split(";")]
         else:
             names = list(dict.fromkeys(n for r in cases for n in [*r["summary"], *r["missing"]]))
         ratios = []
-        for item in self.options.get("ratios", "").split(","):
+        for item in self.options.get("ratios", "").split(";"):
             if item.strip():
                 slow, _, fast = item.partition("/")
                 ratios.append((slow.strip(), fast.strip()))
         for name in names + [n for pair in ratios for n in pair]:
             if not any(name in r["summary"] or name in r["missing"] for r in cases):
                 raise self.error(f"no contender {name!r} in {scenario}, {mode}, {state}")
-        header = ["size", *names, *(f"{fast} vs {slow}" for slow, fast in ratios)]
+        header = ["size", *names, *(f"{slow} / {fast}" for slow, fast in ratios)]
         rows = []
         notes: dict[str, str] = {}
         for case in cases:
@@ -251,7 +252,8 @@ class BenchTable(SphinxDirective):
 class BenchRole(SphinxRole):
     """``{bench}`scenario|mode|size|state|contender``: the median, formatted;
     ``{bench-ratio}`scenario|mode|size|state|slower|faster``: the ratio;
-    ``{bench-faults}`scenario|mode|size|state|contender``: page faults per call."""
+    ``{bench-faults}`scenario|mode|size|state|contender``: page faults per call;
+    ``{bench-overhead}`contender``: the fixed cost of a call (a 1x1 image)."""
 
     def __init__(self, what: str) -> None:
         super().__init__()
@@ -268,6 +270,11 @@ class BenchRole(SphinxRole):
                     / bench_value(scenario, mode, size, state, fast)["median_ms"]
                 )
                 text = f"{ratio:.3g}{TIMES}" if ratio < 10 else f"{ratio:.0f}{TIMES}"
+            elif self.what == "overhead":
+                us = bench_summary()["overhead_us"].get(self.text.strip())
+                if us is None:
+                    raise DataError(f"summary.json has no fixed cost for {self.text!r}")
+                text = format_ms(us / 1e3)
             elif self.what == "faults":
                 value = bench_value(*parts)
                 text = f"{value['faults']:.0f}"
@@ -686,6 +693,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("bench", BenchRole("median"))
     app.add_role("bench-ratio", BenchRole("ratio"))
     app.add_role("bench-faults", BenchRole("faults"))
+    app.add_role("bench-overhead", BenchRole("overhead"))
     app.add_directive("profile-environment", ProfileEnvironment)
     app.add_directive("profile-steps", ProfileSteps)
     app.add_directive("profile-perf", ProfilePerf)

@@ -24,6 +24,7 @@ BYTE_COLOURS = {
     "A": "#e0c3f0",
     "X": "#d9d9d9",  # padding: stored, never part of the array
     "L": "#f3dc9a",
+    "I": "#f3dc9a",
     "?": "#ffffff",
 }
 

@@ -479,10 +479,10 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
         axis.axvline(size_kib, color="grey", linewidth=1, linestyle=":")
         axis.annotate(
             f"{level} {text}",
-            (size_kib, 0.98),
+            (size_kib, 0.03),
             xycoords=("data", "axes fraction"),
             ha="right",
-            va="top",
+            va="bottom",
             rotation=90,
             fontsize=8,
             color="dimgrey",
