@@ -158,7 +158,7 @@ def planar(out_dir: Path) -> Path:
     axis.text(
         0.1,
         y + 0.38,
-        "4×4 transpose of 32-bit words (unpacklo/hi_epi32, then _epi64)",
+        "4\N{MULTIPLICATION SIGN}4 transpose of 32-bit words (unpacklo/hi_epi32, then _epi64)",
         fontsize=7.5,
         color="#555555",
     )

@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy
-from _style import BYTE_COLOURS, arrow, box, byte_cell, canvas, save, setup
+from _style import arrow, box, byte_cell, canvas, save, setup
 from PIL import Image
 
 # Pillow's default arena hands out blocks of 16 MiB (ImagingDefaultArena in
 # src/libImaging/Storage.c); cpp/encode_loop.cpp aims its chunks at 64 KiB.
 PILLOW_BLOCK = 16 * 1024 * 1024
 CHUNK_TARGET = 64 * 1024
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 def stored_pixel(mode: str) -> list[str]:
@@ -41,7 +42,7 @@ def pillow_storage(out_dir: Path) -> Path:
         "xsize = 1024, ysize = 768",
         "pixelsize = 4",
         "linesize = 4096 bytes",
-        "lines_per_block = 4096",
+        f"lines_per_block = {PILLOW_BLOCK // 4096}",
     ]
     for i, text in enumerate(fields):
         axis.text(0.35, 3.95 - 0.25 * i, text, fontsize=7.5, family="monospace")
@@ -60,7 +61,7 @@ def pillow_storage(out_dir: Path) -> Path:
             y,
             4.9,
             0.17,
-            f"row {i}: 1024 pixels × 4 bytes",
+            f"row {i}: 1024 pixels {TIMES} 4 bytes",
             face="#fdf1dc",
             fontsize=6.5,
         )
@@ -68,7 +69,11 @@ def pillow_storage(out_dir: Path) -> Path:
     axis.text(5.55, 3.05, "⋮", ha="center", fontsize=10)
     box(axis, 3.05, 2.8, 5.0, 1.28, face="none", edge="#c0392b", linestyle="--")
     axis.text(
-        7.95, 2.87, "block 0 (rows 0-767 fit: 768 × 4 KiB = 3 MiB)", ha="right", fontsize=6.5
+        7.95,
+        2.87,
+        f"block 0 (rows 0-767 fit: 768 {TIMES} 4 KiB = 3 MiB)",
+        ha="right",
+        fontsize=6.5,
     )
     axis.text(
         3.1,
