@@ -73,11 +73,15 @@ html_title = f"fastpil {release}"
 html_static_path = ["_static"]
 html_css_files = ["fastpil.css"]
 html_show_sourcelink = False
+# No left sidebar: the pages are few and long, and their tables and figures
+# need the width more than a one-level navigation does.
+html_sidebars = {"**": []}
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
     "navigation_with_keys": False,
-    "secondary_sidebar_items": ["page-toc"],
+    # The performance page's tables are wide: it gives up the page outline.
+    "secondary_sidebar_items": {"**": ["page-toc"], "performance": []},
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
     "icon_links": [
