@@ -131,20 +131,22 @@ def planar(out_dir: Path) -> Path:
         unpack(ab_high, cd_high, False, 8),
         unpack(ab_high, cd_high, True, 8),
     ]
-    figure, axis = canvas(7.4, 5.4)
+    # Four output rows, not three: everything sits one row higher.
+    lift = 0.36
+    figure, axis = canvas(7.4, 5.4 + lift)
     x = 1.9
     axis.text(
         0.1,
-        5.2,
+        5.2 + lift,
         'SSSE3 split_4: 16 RGBA pixels → 4 planes (layout="CHW")',
         fontsize=9,
         weight="bold",
     )
-    y = 4.45
+    y = 4.45 + lift
     axis.text(0.1, y + 0.38, "four 16-byte loads from the chunk", fontsize=7.5, color="#555555")
     for k, register in enumerate(inputs):
         draw_register(axis, x, y - 0.36 * k, register, f"load {k}")
-    y = 2.65
+    y = 2.65 + lift
     axis.text(
         0.1,
         y + 0.38,
@@ -154,7 +156,7 @@ def planar(out_dir: Path) -> Path:
     )
     for k, register in enumerate([a, b, c, d]):
         draw_register(axis, x, y - 0.36 * k, register, f"shuffled {k}")
-    y = 0.85
+    y = 0.85 + lift
     axis.text(
         0.1,
         y + 0.38,
