@@ -322,8 +322,10 @@ class ProfileRole(SphinxRole):
             value = profile_lookup(self.text.strip())
         except DataError as error:
             return [], [self.inliner.reporter.error(f"profile: {error}", line=self.lineno)]
-        key = self.text.strip().rsplit("/", 1)[-1]
-        if key.endswith("_us"):
+        path = self.text.strip()
+        key = path.rsplit("/", 1)[-1]
+        # A value named *_us, or one inside a dict named *_us (the steps).
+        if key.endswith("_us") or "_us/" in path:
             text = format_ms(value / 1e3)
         elif key.endswith("_ms"):
             text = format_ms(value)
