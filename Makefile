@@ -25,8 +25,14 @@ QEMU_AARCH64 ?= qemu-aarch64
 # The kernel tables the native run must test; a CPU lacking one fails the run.
 NATIVE_KERNELS ?= avx2,ssse3,scalar
 CROSS_APT_PACKAGES := g++-aarch64-linux-gnu qemu-user
+# The docs: HTML and doctests, every warning an error.
+DOCS_BUILD := build/docs
+# Run from docs/, where `import fastpil` can only find the installed package
+# (the examples start subprocesses, whose sys.path begins with the cwd).
+SPHINX := cd docs && ../$(BIN)/sphinx-build -W --keep-going -q -d ../$(DOCS_BUILD)/doctrees
 
-.PHONY: help test bench bench-patch install dist-check test-matrix test-cross cross-tools clean
+.PHONY: help test bench bench-patch install dist-check test-matrix test-cross cross-tools clean \
+	docs doctest bench-docs profile-docs
 
 help:
 	@echo "make test         build fastpil into $(VENV) and run the test suite"
@@ -39,6 +45,12 @@ help:
 	@echo "                  in a fresh venv with versions pinned from PyPI"
 	@echo "make test-cross   test the C++ kernels natively (x86 paths, sanitizers) and"
 	@echo "                  cross-compiled for aarch64 under qemu (apt-installs the tools)"
+	@echo "make docs         build fastpil into $(VENV), then the HTML docs into"
+	@echo "                  $(DOCS_BUILD)/html and run every example in them as a doctest"
+	@echo "make doctest      only the doctests of the docs"
+	@echo "make bench-docs   rerun the benchmark and the profile whose results the docs"
+	@echo "                  show (docs/_static/bench, docs/_static/profile); commit them"
+	@echo "make profile-docs rerun only the profile (docs/_static/profile)"
 	@echo "make clean        remove build directories, dist/, $(VENV) and $(TOOLS_VENV)"
 
 # Requirements are read from pyproject.toml, so each list lives in one place:
@@ -58,6 +70,10 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(PIP) install $(call requirements,bench)
 	touch $@
 
+$(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed-test
+	$(PIP) install $(call requirements,docs)
+	touch $@
+
 install: $(VENV)/.installed-test
 	$(INSTALL_PACKAGE)
 
@@ -73,6 +89,25 @@ bench: install $(VENV)/.installed-bench
 bench-patch: install $(VENV)/.installed-bench
 	cd bench && ../$(PY) bench_patch.py $(BENCH_ARGS)
 	cd bench && ../$(PY) e2e_patch.py $(BENCH_ARGS)
+
+# The docs import the installed fastpil, and draw their figures and tables
+# from the committed measurements at build time.
+docs: install $(VENV)/.installed-docs
+	$(SPHINX) -b html . ../$(DOCS_BUILD)/html
+	$(SPHINX) -b doctest . ../$(DOCS_BUILD)/doctest
+	@echo "docs: $(DOCS_BUILD)/html/index.html"
+
+doctest: install $(VENV)/.installed-docs
+	$(SPHINX) -b doctest . ../$(DOCS_BUILD)/doctest
+
+# The measurements the docs render. Run on a quiet machine, then commit
+# docs/_static/bench/summary.json, results.png and docs/_static/profile/.
+bench-docs: install $(VENV)/.installed-bench
+	cd bench && ../$(PY) bench.py --output ../docs/_static/bench $(BENCH_ARGS)
+	$(MAKE) profile-docs
+
+profile-docs: install $(VENV)/.installed-docs
+	$(PY) docs/figures/profile_conversion.py --output docs/_static/profile
 
 $(TOOLS_VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(TOOLS_VENV)
