@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy
+from typing_extensions import disjoint_base
 
 __version__: str
 
@@ -13,6 +14,7 @@ class Kind(enum.IntEnum):
     interleaved = 2
     planar = 3
 
+@disjoint_base
 class Transform:
     kind: Kind
     pixel_bytes: int

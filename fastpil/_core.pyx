@@ -1,5 +1,6 @@
 # cython: language_level=3
 # cython: freethreading_compatible=True
+# cython: auto_pickle=False
 """The thin shell between fastpil's Python API and its C++ core (cpp/).
 
 It turns Python objects into buffers and hands them to C++. Every choice

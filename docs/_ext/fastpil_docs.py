@@ -427,7 +427,11 @@ def pillow_modes() -> list[str]:
 def describe_transform(plan: Any) -> str:
     from fastpil._core import Kind
 
-    kind, pixel_bytes, pattern = plan.transform
+    kind, pixel_bytes, pattern = (
+        plan.transform.kind,
+        plan.transform.pixel_bytes,
+        plan.transform.pattern,
+    )
     if kind == Kind.copy:
         return "none: each chunk is copied as it is"
     if kind == Kind.to_bool:
@@ -444,7 +448,7 @@ def encoded_pixel_bytes(plan: Any) -> int:
     """Bytes of one pixel as the raw encoder emits it."""
     from fastpil._core import Kind
 
-    kind, pixel_bytes, _ = plan.transform
+    kind, pixel_bytes = plan.transform.kind, plan.transform.pixel_bytes
     if kind in (Kind.interleaved, Kind.planar):
         return int(pixel_bytes)
     return int(plan.dtype.itemsize * max(plan.channels, 1))
