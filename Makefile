@@ -12,19 +12,50 @@ INSTALL_PACKAGE := $(PIP) install --no-build-isolation --no-deps \
 	-Cbuild-dir=build/venv -Csetup-args=-Dwerror=$(WERROR) .
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# Packaging tools for dist-check and test-matrix, kept apart from $(VENV).
+TOOLS_VENV ?= .venv-tools
+TOOLS_PY := $(TOOLS_VENV)/bin/python
+# The C++ kernel test: native (every x86 path, under the sanitizers) and
+# cross-compiled for aarch64 (NEON and scalar), run under qemu-user.
+KERNEL_TEST_DIR := build/kernel-tests
+KERNEL_TEST_FLAGS := -std=c++17 -O3 -Wall -Wextra -Wpedantic -Werror -Icpp
+NATIVE_TEST_FLAGS := $(KERNEL_TEST_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
+AARCH64_CXX ?= aarch64-linux-gnu-g++
+QEMU_AARCH64 ?= qemu-aarch64
+# The kernel tables the native run must test; a CPU lacking one fails the run.
+NATIVE_KERNELS ?= avx2,ssse3,scalar
+CROSS_APT_PACKAGES := g++-aarch64-linux-gnu qemu-user
+# The docs: HTML and doctests, every warning an error.
+DOCS_BUILD := build/docs
+# Run from docs/, where `import fastpil` can only find the installed package
+# (the examples start subprocesses, whose sys.path begins with the cwd).
+SPHINX := cd docs && ../$(BIN)/sphinx-build -W --keep-going -q -d ../$(DOCS_BUILD)/doctrees
 
-.PHONY: help test test-slow sanitize fuzz bench bench-patch install clean
+.PHONY: help test test-slow sanitize fuzz bench bench-patch install dist-check test-matrix \
+	test-cross cross-tools clean docs doctest bench-docs profile-docs
 
 help:
-	@echo "make test    build fastpil into $(VENV) and run the test suite"
-	@echo "make test-slow  the tests marked slow"
-	@echo "make sanitize   build with AddressSanitizer and UBSan, run the suite under them"
-	@echo "make fuzz    hypothesis with FUZZ_EXAMPLES examples a test, then atheris for"
-	@echo "             FUZZ_SECONDS (defaults: 20000 and 600)"
-	@echo "make bench   build fastpil into $(VENV) and run the benchmark (a few minutes;"
-	@echo "             BENCH_ARGS=--quick for a smoke run, --full for everything)"
+	@echo "make test         build fastpil into $(VENV) and run the test suite"
+	@echo "make test-slow    the tests marked slow (leaks, a 2.25 GB image; up to 7 GB)"
+	@echo "make sanitize     build with AddressSanitizer and UBSan, run the suite under them"
+	@echo "make fuzz         hypothesis with FUZZ_EXAMPLES examples a test, then atheris"
+	@echo "                  for FUZZ_SECONDS (defaults: 20000 and 600)"
+	@echo "make bench        build fastpil into $(VENV) and run the benchmark (a few minutes;"
+	@echo "                  BENCH_ARGS=--quick for a smoke run, --full for everything)"
 	@echo "make bench-patch  numpy.array with and without fastpil.patch(), then imageio"
-	@echo "make clean   remove the build directory and $(VENV)"
+	@echo "make dist-check   build the sdist and a wheel from it, check both, test the"
+	@echo "                  installed wheel in a fresh venv, check the conda-forge recipe"
+	@echo "make test-matrix  test the oldest and newest NumPy/Pillow/Python claimed, each"
+	@echo "                  in a fresh venv with versions pinned from PyPI"
+	@echo "make test-cross   test the C++ kernels natively (x86 paths, sanitizers) and"
+	@echo "                  cross-compiled for aarch64 under qemu (apt-installs the tools)"
+	@echo "make docs         build fastpil into $(VENV), then the HTML docs into"
+	@echo "                  $(DOCS_BUILD)/html and run every example in them as a doctest"
+	@echo "make doctest      only the doctests of the docs"
+	@echo "make bench-docs   rerun the benchmark and the profile whose results the docs"
+	@echo "                  show (docs/_static/bench, docs/_static/profile); commit them"
+	@echo "make profile-docs rerun only the profile (docs/_static/profile)"
+	@echo "make clean        remove build directories, dist/ and the venvs"
 
 # Requirements are read from pyproject.toml, so each list lives in one place:
 # $(call requirements,EXTRA...) prints the build and run requirements plus those extras.
@@ -41,6 +72,10 @@ $(VENV)/.installed-test: pyproject.toml
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(PIP) install $(call requirements,bench)
+	touch $@
+
+$(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed-test
+	$(PIP) install $(call requirements,docs)
 	touch $@
 
 install: $(VENV)/.installed-test
@@ -118,7 +153,74 @@ bench: install $(VENV)/.installed-bench
 
 bench-patch: install $(VENV)/.installed-bench
 	cd bench && ../$(PY) bench_patch.py $(BENCH_ARGS)
-	cd bench && ../$(PY) e2e_patch.py
+	cd bench && ../$(PY) e2e_patch.py $(BENCH_ARGS)
+
+# The docs import the installed fastpil, and draw their figures and tables
+# from the committed measurements at build time.
+docs: install $(VENV)/.installed-docs
+	$(SPHINX) -b html . ../$(DOCS_BUILD)/html
+	$(SPHINX) -b doctest . ../$(DOCS_BUILD)/doctest
+	@echo "docs: $(DOCS_BUILD)/html/index.html"
+
+doctest: install $(VENV)/.installed-docs
+	$(SPHINX) -b doctest . ../$(DOCS_BUILD)/doctest
+
+# The measurements the docs render. Run on a quiet machine, then commit
+# docs/_static/bench/summary.json, results.png and docs/_static/profile/.
+bench-docs: install $(VENV)/.installed-bench
+	cd bench && ../$(PY) bench.py --output ../docs/_static/bench $(BENCH_ARGS)
+	$(MAKE) profile-docs
+
+profile-docs: install $(VENV)/.installed-docs
+	$(PY) docs/figures/profile_conversion.py --output docs/_static/profile
+
+$(TOOLS_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_PY) -m pip --disable-pip-version-check install --upgrade pip
+	$(TOOLS_PY) -m pip --disable-pip-version-check install "build>=1.2" "twine>=6.1" \
+		"validate-pyproject[all]>=0.23" validate-pyproject-schema-store "py-rattler-build>=0.73"
+	touch $@
+
+dist-check: $(TOOLS_VENV)/.installed
+	$(TOOLS_PY) .ci/dist_check.py --python $(PYTHON)
+
+test-matrix: $(TOOLS_VENV)/.installed
+	$(TOOLS_PY) .ci/test_matrix.py
+
+# Debian's cross compiler and qemu-user, installed when missing (needs root).
+cross-tools:
+	@if ! command -v $(AARCH64_CXX) >/dev/null || ! command -v $(QEMU_AARCH64) >/dev/null; then \
+		echo "installing $(CROSS_APT_PACKAGES) with apt-get"; \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "error: $(AARCH64_CXX) or $(QEMU_AARCH64) is missing and installing" \
+				"$(CROSS_APT_PACKAGES) needs root" >&2; exit 1; fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+			$(CROSS_APT_PACKAGES) >/dev/null || { \
+			echo "error: apt-get could not install $(CROSS_APT_PACKAGES)" >&2; exit 1; }; \
+	fi
+
+test-cross: cross-tools
+	rm -rf $(KERNEL_TEST_DIR) && mkdir -p $(KERNEL_TEST_DIR)/native $(KERNEL_TEST_DIR)/aarch64
+	@# Flags per instruction set as in meson.build's kernel_builds.
+	$(CXX) $(NATIVE_TEST_FLAGS) -DFASTPIL_HAVE_X86_KERNELS -DFASTPIL_ISA_SCALAR \
+		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/native/kernels_scalar.o
+	$(CXX) $(NATIVE_TEST_FLAGS) -DFASTPIL_HAVE_X86_KERNELS -DFASTPIL_ISA_SSSE3 -mssse3 \
+		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/native/kernels_ssse3.o
+	$(CXX) $(NATIVE_TEST_FLAGS) -DFASTPIL_HAVE_X86_KERNELS -DFASTPIL_ISA_AVX2 -mavx2 \
+		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/native/kernels_avx2.o
+	$(CXX) $(NATIVE_TEST_FLAGS) -DFASTPIL_HAVE_X86_KERNELS \
+		cpp/dispatch.cpp tests/cpp/test_kernels.cpp $(KERNEL_TEST_DIR)/native/kernels_*.o \
+		-o $(KERNEL_TEST_DIR)/native/test_kernels
+	$(KERNEL_TEST_DIR)/native/test_kernels --require $(NATIVE_KERNELS)
+	$(AARCH64_CXX) $(KERNEL_TEST_FLAGS) -DFASTPIL_HAVE_NEON_KERNELS -DFASTPIL_ISA_SCALAR \
+		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/aarch64/kernels_scalar.o
+	$(AARCH64_CXX) $(KERNEL_TEST_FLAGS) -DFASTPIL_HAVE_NEON_KERNELS -DFASTPIL_ISA_NEON \
+		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/aarch64/kernels_neon.o
+	$(AARCH64_CXX) $(KERNEL_TEST_FLAGS) -DFASTPIL_HAVE_NEON_KERNELS -static \
+		cpp/dispatch.cpp tests/cpp/test_kernels.cpp $(KERNEL_TEST_DIR)/aarch64/kernels_*.o \
+		-o $(KERNEL_TEST_DIR)/aarch64/test_kernels
+	$(QEMU_AARCH64) $(KERNEL_TEST_DIR)/aarch64/test_kernels --require neon,scalar
 
 clean:
-	rm -rf build $(VENV)
+	rm -rf build dist $(VENV) $(TOOLS_VENV) $(SANITIZE_VENV)

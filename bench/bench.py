@@ -1,14 +1,17 @@
-"""Compare fastpil.to_numpy with every other way to turn a Pillow image into an array.
+"""Compare fastpil with every other way to turn Pillow images into arrays.
 
     python bench/bench.py                   # the default run, a few minutes
     python bench/bench.py --quick           # a smoke run
     python bench/bench.py --full            # every mode, size and memory state
     python bench/bench.py --modes RGB L --sizes 64 1024 2000x1333 --states steady
+    python bench/bench.py --scenarios BGR CHW batch
 
-Every contender is checked against numpy.array(im) before it is timed. How the
-timing works, and what the memory states mean, is explained in harness.py.
-Prints Markdown tables; writes every sample to results.json and a plot to
-results.png in --output.
+Scenarios (contenders.py): the plain conversion, and each of to_numpy's
+options against the NumPy or OpenCV expression it replaces. Every contender is
+checked against the scenario's NumPy result before it is timed. How the timing
+works, and what the memory states mean, is explained in harness.py. Prints
+Markdown tables; writes every sample to results.json and a plot of the plain
+conversion to results.png in --output.
 """
 
 from __future__ import annotations
@@ -24,9 +27,8 @@ from pathlib import Path
 
 import numpy
 import PIL
-from contenders import CONTENDERS, bench_image
+from contenders import CONTENDERS, SCENARIOS, bench_image
 from harness import STATES, in_new_process, interleaved
-from PIL import Image
 
 import fastpil
 
@@ -44,34 +46,60 @@ def parse_size(text: str) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Case:
+    scenario: str
     mode: str
     size: tuple[int, int]
     state: str
 
 
 def plan(args: argparse.Namespace) -> list[Case]:
-    """The (mode, size, state) cases to run, in order."""
+    """The (scenario, mode, size, state) cases to run, in order."""
+    scenarios = args.scenarios or list(SCENARIOS)
+    cases = []
+    if "to_numpy" in scenarios:
+        cases += plan_to_numpy(args)
+    option_states = ["steady", "fresh pages"] if args.full else ["steady"]
+    for name in scenarios:
+        if name == "to_numpy":
+            continue
+        scenario = SCENARIOS[name]
+        sizes = args.sizes or scenario.sizes[: 1 if args.quick else None]
+        for state in args.states or option_states:
+            if state in ("steady", "fresh pages"):
+                cases += [
+                    Case(name, m, parse_size(s), state) for m in scenario.modes for s in sizes
+                ]
+    return cases
+
+
+def plan_to_numpy(args: argparse.Namespace) -> list[Case]:
     if args.modes or args.sizes or args.states:
         modes = args.modes or ["RGB"]
         sizes = args.sizes or (["64", "512"] if args.quick else RGB_SIZES)
         states = args.states or ["steady", "fresh pages"]
-        return [Case(m, parse_size(s), st) for m in modes for st in states for s in sizes]
+        return [
+            Case("to_numpy", m, parse_size(s), st) for m in modes for st in states for s in sizes
+        ]
     if args.quick:
         cases = [
-            Case(mode, (side, side), state)
+            Case("to_numpy", mode, (side, side), state)
             for mode in ["RGB", "1"]
             for state in ["steady", "fresh pages"]
             for side in [64, 512]
         ]
-        return [*cases, Case("RGB", (512, 512), "alone"), Case("RGB", (512, 512), "fresh process")]
+        return [
+            *cases,
+            Case("to_numpy", "RGB", (512, 512), "alone"),
+            Case("to_numpy", "RGB", (512, 512), "fresh process"),
+        ]
     cases = []
     for mode in ["RGB", *OTHER_MODES]:
         headline = mode == "RGB" or args.full
         sizes = RGB_SIZES if headline else OTHER_SIZES
         states = ["steady", "alone", "fresh pages"] if headline else ["steady", "fresh pages"]
-        cases += [Case(mode, parse_size(s), st) for st in states for s in sizes]
+        cases += [Case("to_numpy", mode, parse_size(s), st) for st in states for s in sizes]
         fresh = RGB_SIZES if args.full else FRESH_PROCESS_SIZES if headline else []
-        cases += [Case(mode, parse_size(s), "fresh process") for s in fresh]
+        cases += [Case("to_numpy", mode, parse_size(s), "fresh process") for s in fresh]
     return cases
 
 
@@ -94,15 +122,15 @@ def repetitions(size: tuple[int, int], args: argparse.Namespace) -> tuple[int, i
     return (rounds * 2, block) if args.full else (rounds, block)
 
 
-def check(name: str, result: numpy.ndarray, expected: numpy.ndarray, im: Image.Image) -> None:
-    """Exit unless ``result`` equals numpy.array(im) (mode "1": as bools, whatever the bytes)."""
+def check(name: str, result: numpy.ndarray, expected: numpy.ndarray, what: str) -> None:
+    """Exit unless ``result`` equals ``expected`` (bools as values, whatever their bytes)."""
     same = result.dtype == expected.dtype and result.shape == expected.shape
-    if same and im.mode == "1":
+    if same and result.dtype == bool:
         same = numpy.array_equal(result.view(numpy.uint8) != 0, expected.view(numpy.uint8) != 0)
     elif same:
         same = numpy.array_equal(result.view(numpy.uint8), expected.view(numpy.uint8))
     if not same:
-        sys.exit(f"{name} does not give numpy.array's result for {im.mode} {im.size}")
+        sys.exit(f"{name} does not give the expected result for {what}")
 
 
 def environment() -> dict[str, str]:
@@ -124,12 +152,11 @@ def environment() -> dict[str, str]:
         "system": f"{platform.system()} {platform.release()}",
         "libc": " ".join(platform.libc_ver()),
     }
-    try:
-        import pyarrow
-
-        env["pyarrow"] = pyarrow.__version__
-    except ImportError:
-        env["pyarrow"] = "not installed"
+    for module in ("pyarrow", "cv2", "matplotlib"):
+        try:
+            env[module] = __import__(module).__version__
+        except ImportError:
+            env[module] = "not installed"
     thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
     if thp.exists():
         env["transparent_hugepage"] = thp.read_text().strip()
@@ -158,16 +185,20 @@ class Progress:
             sys.stderr.write("\r\x1b[K")
 
 
-def run_case(case: Case, names: list[str], args: argparse.Namespace) -> dict:
-    im = bench_image(case.mode, case.size)
-    expected = numpy.array(im)
+def run_case(case: Case, names: list[str] | None, args: argparse.Namespace) -> dict:
+    scenario = SCENARIOS[case.scenario]
+    arg = scenario.make_input(case.mode, case.size)
+    expected = scenario.reference(arg)
+    what = f"{case.scenario}, {case.mode} {case.size[0]}x{case.size[1]}"
     converts, missing = {}, {}
-    for name in names:
-        prepared = CONTENDERS[name].prepare(im)
+    for name, contender in scenario.contenders.items():
+        if names is not None and name not in names:
+            continue
+        prepared = contender.prepare(arg)
         if isinstance(prepared, str):
             missing[name] = prepared
             continue
-        check(name, prepared(im), expected, im)
+        check(name, prepared(arg), numpy.array(arg) if contender.baseline else expected, what)
         converts[name] = prepared
     del expected
     if case.state == "fresh process":
@@ -183,8 +214,11 @@ def run_case(case: Case, names: list[str], args: argparse.Namespace) -> dict:
         }
     else:
         rounds, block = repetitions(case.size, args)
-        samples = interleaved(im, converts, rounds, block, case.state)
+        if case.scenario == "batch":
+            block = max(1, block // 8)
+        samples = interleaved(arg, converts, rounds, block, case.state)
     return {
+        "scenario": case.scenario,
         "mode": case.mode,
         "size": list(case.size),
         "state": case.state,
@@ -194,25 +228,25 @@ def run_case(case: Case, names: list[str], args: argparse.Namespace) -> dict:
     }
 
 
-RATIOS = [
-    ("fastpil vs numpy.array", "numpy.array", "fastpil"),
-    ("fastpil vs pure Python", "pure Python", "fastpil"),
-    ("fastpil / floor", "fastpil", "floor"),
-    ("out= / floor", "fastpil out=", "floor"),
-]
-
-
-def markdown(results: list[dict], names: list[str]) -> str:
+def markdown(results: list[dict]) -> str:
     """The article's table shape: a row per size, a column per contender, then ratios."""
     lines = []
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[tuple[str, str, str], list[dict]] = {}
     for result in results:
-        groups.setdefault((result["mode"], result["state"]), []).append(result)
-    for (mode, state), rows in groups.items():
-        ratios = [r for r in RATIOS if r[1] in names and r[2] in names]
+        key = (result["scenario"], result["mode"], result["state"])
+        groups.setdefault(key, []).append(result)
+    for (name, mode, state), rows in groups.items():
+        scenario = SCENARIOS[name]
+        names = [
+            n
+            for n in scenario.contenders
+            if any(n in r["summary"] or n in r["missing"] for r in rows)
+        ]
+        ratios = [r for r in scenario.ratios if r[1] in names and r[2] in names]
         header = ["size", *names, *(r[0] for r in ratios)]
+        title = "plain conversion" if name == "to_numpy" else f"{name}: {scenario.description}"
         lines += [
-            f"\n{mode}, {state}: median ms per call (minor page faults per call)\n",
+            f"\n{title}; {mode}, {state}: median ms per call (minor page faults per call)\n",
             "| " + " | ".join(header) + " |",
             "|" + "---|" * len(header),
         ]
@@ -220,12 +254,12 @@ def markdown(results: list[dict], names: list[str]) -> str:
         for row in rows:
             summary = row["summary"]
             cells = ["x".join(map(str, row["size"]))]
-            for name in names:
-                if name in summary:
-                    s = summary[name]
+            for n in names:
+                if n in summary:
+                    s = summary[n]
                     cells.append(f"{s['median_ms']:.4g} ({s['faults']:.0f})")
                 else:
-                    notes[name] = row["missing"].get(name, "not run")
+                    notes[n] = row["missing"].get(n, "not run")
                     cells.append("—")
             for _, slow, fast in ratios:
                 if slow in summary and fast in summary:
@@ -234,22 +268,24 @@ def markdown(results: list[dict], names: list[str]) -> str:
                 else:
                     cells.append("—")
             lines.append("| " + " | ".join(cells) + " |")
-        lines += [f"\n— {name}: {why}" for name, why in notes.items()]
+        lines += [f"\n— {n}: {why}" for n, why in notes.items()]
     return "\n".join(lines)
 
 
 def details(results: list[dict]) -> str:
     """Median, minimum, spread and faults of every contender in every case."""
     lines = [
-        "\n| mode | size | state | contender | median ms | min ms | IQR % | faults | calls |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "\n| scenario | mode | size | state | contender | median ms | min ms | IQR % | faults "
+        "| calls |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results:
         size = "x".join(map(str, row["size"]))
         for name, s in row["summary"].items():
             lines.append(
-                f"| {row['mode']} | {size} | {row['state']} | {name} | {s['median_ms']:.4g} | "
-                f"{s['min_ms']:.4g} | {s['iqr_pct']:.0f} | {s['faults']:.0f} | {s['calls']} |"
+                f"| {row['scenario']} | {row['mode']} | {size} | {row['state']} | {name} | "
+                f"{s['median_ms']:.4g} | {s['min_ms']:.4g} | {s['iqr_pct']:.0f} | "
+                f"{s['faults']:.0f} | {s['calls']} |"
             )
     return "\n".join(lines)
 
@@ -265,7 +301,8 @@ def overhead(args: argparse.Namespace) -> dict[str, float]:
 
 
 def plot(results: list[dict], names: list[str], path: Path) -> str:
-    """Time per megapixel against size, log-log, a panel per (mode, state)."""
+    """Time per megapixel of the plain conversion against size, log-log, a panel per
+    (mode, state)."""
     try:
         import matplotlib
 
@@ -275,7 +312,11 @@ def plot(results: list[dict], names: list[str], path: Path) -> str:
         return "no plot: matplotlib is not installed"
     order = {state: i for i, state in enumerate(STATES)}
     panels = sorted(
-        {(r["mode"], r["state"]) for r in results if r["state"] != "fresh process"},
+        {
+            (r["mode"], r["state"])
+            for r in results
+            if r["scenario"] == "to_numpy" and r["state"] != "fresh process"
+        },
         key=lambda p: (p[0] != "RGB", p[0], order[p[1]]),
     )
     if not panels:
@@ -292,7 +333,11 @@ def plot(results: list[dict], names: list[str], path: Path) -> str:
         style[name]["linewidth"] = 2.6
     for axis, (mode, state) in zip(axes.flat, panels, strict=False):
         chosen = sorted(
-            (r for r in results if r["mode"] == mode and r["state"] == state),
+            (
+                r
+                for r in results
+                if r["scenario"] == "to_numpy" and r["mode"] == mode and r["state"] == state
+            ),
             key=lambda r: r["size"][0] * r["size"][1],
         )
         for name in names:
@@ -321,7 +366,7 @@ def plot(results: list[dict], names: list[str], path: Path) -> str:
                 labels.append(label)
     figure.legend(handles, labels, loc="upper center", ncol=min(len(labels), 5))
     figure.tight_layout(rect=(0, 0, 1, 1 - 0.6 / figure.get_figheight()))
-    figure.savefig(path, dpi=100)
+    figure.savefig(path, dpi=80, pil_kwargs={"optimize": True})
     plt.close(figure)
     return f"plot: {path}"
 
@@ -336,7 +381,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", nargs="+", help="sizes as N (square) or WxH")
     parser.add_argument("--states", nargs="+", choices=STATES, help="memory states to measure")
     parser.add_argument(
-        "--contenders", nargs="+", choices=list(CONTENDERS), default=list(CONTENDERS)
+        "--scenarios", nargs="+", choices=list(SCENARIOS), help="default: all of them"
+    )
+    every_name = list(dict.fromkeys(n for s in SCENARIOS.values() for n in s.contenders))
+    parser.add_argument(
+        "--contenders", nargs="+", choices=every_name, help="default: all of each scenario's"
     )
     parser.add_argument("--output", type=Path, default=Path("results"), help="where to write")
     args = parser.parse_args(argv)
@@ -344,18 +393,24 @@ def main(argv: list[str] | None = None) -> None:
     names = args.contenders
     env = environment()
     print("Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
-    print("\nContenders:\n" + "\n".join(f"- {n}: {CONTENDERS[n].description}" for n in names))
+    described = {
+        name: {n: c.description for n, c in s.contenders.items() if names is None or n in names}
+        for name, s in SCENARIOS.items()
+    }
+    for name, found in described.items():
+        print(f"\n{name} ({SCENARIOS[name].description}):")
+        print("\n".join(f"- {n}: {d}" for n, d in found.items()))
     cases = plan(args)
     progress = Progress(len(cases))
     results = []
     started = time.monotonic()
     for case in cases:
-        progress.step(f"{case.mode} {case.size[0]}x{case.size[1]} {case.state}")
+        progress.step(f"{case.scenario}: {case.mode} {case.size[0]}x{case.size[1]} {case.state}")
         results.append(run_case(case, names, args))
     costs = overhead(args)
     progress.close()
 
-    print(markdown(results, names))
+    print(markdown(results))
     print("\nEvery contender:" + details(results))
     print(
         "\nFixed cost per call (RGB 1x1, steady): "
@@ -364,14 +419,18 @@ def main(argv: list[str] | None = None) -> None:
     args.output.mkdir(parents=True, exist_ok=True)
     report = {
         "environment": env,
-        "contenders": {n: CONTENDERS[n].description for n in names},
+        "contenders": described,
         "overhead_us": costs,
         "seconds": time.monotonic() - started,
         "results": results,
     }
-    (args.output / "results.json").write_text(json.dumps(report, indent=1))
-    print(f"\nsamples: {args.output / 'results.json'}")
-    print(plot(results, names, args.output / "results.png"))
+    (args.output / "results.json").write_text(json.dumps(report))
+    # The same without the samples: small enough to keep beside the docs.
+    for result in report["results"]:
+        del result["samples"]
+    (args.output / "summary.json").write_text(json.dumps(report, indent=1))
+    print(f"\nevery sample: {args.output / 'results.json'}; summaries: summary.json")
+    print(plot(results, list(CONTENDERS), args.output / "results.png"))
     print(f"took {report['seconds']:.0f} s")
 
 

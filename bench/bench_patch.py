@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy
 import PIL
+from contenders import bench_image
+from harness import Samples, interleaved
 from PIL import Image
 
 import fastpil
@@ -59,12 +59,6 @@ def set_patch(on: bool) -> None:
         fastpil.unpatch()
 
 
-def random_image(mode: str, side: int) -> Image.Image:
-    rng = numpy.random.default_rng(side)
-    row = len(Image.new(mode, (side, 1)).tobytes())
-    return Image.frombytes(mode, (side, side), rng.bytes(row * side))
-
-
 def check(name: str, im: Image.Image) -> None:
     contender = CONTENDERS[name]
     set_patch(False)
@@ -79,58 +73,21 @@ def check(name: str, im: Image.Image) -> None:
         sys.exit(f"{name} gives a different array for {im.mode} {im.size}")
 
 
-def minor_faults() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-
-
-def balanced_orders(n: int) -> list[list[int]]:
-    """Orders of n contenders in which each directly follows every other equally often.
-
-    A block that follows a slow unpatched conversion runs slower for a while
-    (allocator and cache state), so no contender may always have the same
-    predecessor. This is a Williams design: n orders for even n, 2n for odd.
-    """
-    first, low, high = [0], 1, n - 1
-    while low <= high:
-        first.append(low)
-        low += 1
-        if low <= high:
-            first.append(high)
-            high -= 1
-    orders = [[(k + shift) % n for k in first] for shift in range(n)]
-    if n % 2:
-        orders += [order[::-1] for order in orders]
-    return orders
-
-
 def measure(
     arg: Any, contenders: dict[str, Contender], rounds: int, block: int
-) -> dict[str, tuple[list[float], list[int]]]:
-    """Time convert(arg) for each contender in interleaved blocks.
-
-    Returns the seconds and the minor page faults of every timed call.
-    """
-    names = list(contenders)
-    samples: dict[str, tuple[list[float], list[int]]] = {n: ([], []) for n in names}
-    clock = time.perf_counter
+) -> dict[str, Samples]:
+    """Time each contender in interleaved blocks, the patch set as it needs before each."""
     try:
-        orders = balanced_orders(len(names))
-        for round_ in range(rounds):
-            for name in (names[i] for i in orders[round_ % len(orders)]):
-                convert, patched = contenders[name]
-                set_patch(patched)
-                times, faults = samples[name]
-                convert(arg)  # first call of the block: dropped
-                for _ in range(block):
-                    f0 = minor_faults()
-                    t0 = clock()
-                    convert(arg)
-                    t1 = clock()
-                    faults.append(minor_faults() - f0)
-                    times.append(t1 - t0)
+        return interleaved(
+            arg,
+            {name: c.convert for name, c in contenders.items()},
+            rounds,
+            block,
+            "steady",
+            before_block=lambda name: set_patch(contenders[name].patched),
+        )
     finally:
         set_patch(False)
-    return samples
 
 
 def rounds_for(side: int, quick: bool) -> tuple[int, int]:
@@ -166,15 +123,15 @@ def main(argv: list[str] | None = None) -> None:
     worst = 0.0
     for mode in args.modes:
         for side in args.sizes:
-            im = random_image(mode, side)
+            im = bench_image(mode, (side, side))
             for name in names:
                 check(name, im)
             rounds, block = rounds_for(side, args.quick)
             samples = measure(im, CONTENDERS, rounds, block)
-            medians = {n: statistics.median(samples[n][0]) for n in names}
+            medians = {n: samples[n].median() for n in names}
             cells = [mode, f"{side}x{side}"]
             for n in names:
-                faults = statistics.median(samples[n][1])
+                faults = statistics.median(samples[n].faults)
                 cells.append(f"{medians[n] * 1e3:.4g} ({faults:.0f})")
             cells += [f"{medians[a] / medians[b]:.2f}x" for a, b in RATIOS]
             worst = max(worst, medians["patched numpy.array"] / medians["fastpil.to_numpy"])

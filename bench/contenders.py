@@ -1,16 +1,20 @@
-"""Every way to turn a Pillow image into a NumPy array that fastpil is compared with.
+"""Every way to get what fastpil gives, that fastpil is compared with.
 
-A contender is a function of the image. `prepare(im)` returns the function to
-time for that image, or a string saying why it cannot run (the benchmark shows
-the reason instead of a number). Preparation is not timed: it is where a
-contender allocates the destination it is allowed to reuse, or sets the global
-knob it relies on.
+A scenario is one job: the plain conversion (numpy.array's result), or one of
+to_numpy's options (BGR, CHW, a crop box, a batch), each with the NumPy or
+OpenCV expression it replaces. A contender is a function of the scenario's
+input (an image, or a list of images for the batch). `prepare(input)`
+returns the function to time, or a string saying why it cannot run (the
+benchmark shows the reason instead of a number). Preparation is not timed: it
+is where a contender allocates the destination it may reuse, or sets the
+global knob it relies on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy
 import PIL
@@ -18,14 +22,17 @@ from PIL import Image, ImageFile
 
 import fastpil
 
-Convert = Callable[[Image.Image], numpy.ndarray]
+Convert = Callable[[Any], numpy.ndarray]
 
 
 @dataclass(frozen=True)
 class Contender:
     name: str
     description: str
-    prepare: Callable[[Image.Image], Convert | str]
+    prepare: Callable[[Any], Convert | str]
+    # Checked against numpy.array of the input rather than the scenario's
+    # result: the plain conversion, timed beside an option to show its cost.
+    baseline: bool = False
 
 
 def bench_image(mode: str, size: tuple[int, int]) -> Image.Image:
@@ -170,6 +177,252 @@ CONTENDERS = {
             "floor",
             "numpy.empty of the result plus one copy from an existing array",
             prepare_floor,
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    reference: Callable[[Any], numpy.ndarray]  # the result every contender must give
+    contenders: dict[str, Contender]
+    # (label, slower, faster): the table shows slower's time / faster's time.
+    ratios: list[tuple[str, str, str]]
+    modes: list[str]
+    make_input: Callable[[str, tuple[int, int]], Any] = bench_image
+    sizes: list[str] = field(default_factory=lambda: ["256", "1024", "2048"])
+
+
+def contenders(*found: Contender) -> dict[str, Contender]:
+    return {c.name: c for c in found}
+
+
+def with_cv2(convert: Callable[[Any, Any], numpy.ndarray]) -> Callable[[Any], Convert | str]:
+    """Prepare an OpenCV contender: convert(cv2, im), or why it cannot run."""
+
+    def prepare(im: Any) -> Convert | str:
+        try:
+            import cv2
+        except ImportError:
+            return "OpenCV (opencv-python-headless) is not installed"
+        return lambda im: convert(cv2, im)
+
+    return prepare
+
+
+def always(convert: Convert) -> Callable[[Any], Convert]:
+    return lambda im: convert
+
+
+PLAIN = Contender(
+    "fastpil",
+    "fastpil.to_numpy(im), for the cost of the option",
+    always(fastpil.to_numpy),
+    baseline=True,
+)
+
+
+def centre_box(im: Image.Image) -> tuple[int, int, int, int]:
+    """The middle half of the image in each direction."""
+    w, h = im.size
+    return (w // 4, h // 4, w // 4 + w // 2, h // 4 + h // 2)
+
+
+def crop_then(convert: Convert, box: tuple[int, int, int, int]) -> Convert:
+    return lambda im: convert(im.crop(box))
+
+
+def box_option(box: tuple[int, int, int, int]) -> Convert:
+    return lambda im: fastpil.to_numpy(im, box=box)
+
+
+def batch_of_64(mode: str, size: tuple[int, int]) -> list[Image.Image]:
+    rng = numpy.random.default_rng(64)
+    row = len(Image.new(mode, (size[0], 1)).tobytes())
+    return [Image.frombytes(mode, size, rng.bytes(row * size[1])) for _ in range(64)]
+
+
+def stack_of(convert: Convert) -> Convert:
+    return lambda images: numpy.stack([convert(im) for im in images])
+
+
+SCENARIOS = {
+    s.name: s
+    for s in [
+        Scenario(
+            "to_numpy",
+            "the array numpy.array(im) gives",
+            numpy.array,
+            CONTENDERS,
+            [
+                ("fastpil vs numpy.array", "numpy.array", "fastpil"),
+                ("fastpil vs pure Python", "pure Python", "fastpil"),
+                ("fastpil / floor", "fastpil", "floor"),
+                ("out= / floor", "fastpil out=", "floor"),
+            ],
+            ["RGB", "L", "RGBA", "I;16", "F", "1"],
+        ),
+        Scenario(
+            "BGR",
+            "OpenCV's channel order for an RGB image",
+            lambda im: numpy.ascontiguousarray(numpy.array(im)[..., ::-1]),
+            contenders(
+                Contender(
+                    "numpy [..., ::-1]",
+                    "numpy.ascontiguousarray(numpy.array(im)[..., ::-1])",
+                    always(lambda im: numpy.ascontiguousarray(numpy.array(im)[..., ::-1])),
+                ),
+                Contender(
+                    "cv2.cvtColor",
+                    "cv2.cvtColor(numpy.array(im), cv2.COLOR_RGB2BGR)",
+                    with_cv2(lambda cv2, im: cv2.cvtColor(numpy.array(im), cv2.COLOR_RGB2BGR)),
+                ),
+                Contender(
+                    "fastpil BGR",
+                    'fastpil.to_numpy(im, channels="BGR")',
+                    always(lambda im: fastpil.to_numpy(im, channels="BGR")),
+                ),
+                PLAIN,
+            ),
+            [
+                ("fastpil vs numpy", "numpy [..., ::-1]", "fastpil BGR"),
+                ("fastpil vs cv2", "cv2.cvtColor", "fastpil BGR"),
+                ("BGR / plain", "fastpil BGR", "fastpil"),
+            ],
+            ["RGB"],
+        ),
+        Scenario(
+            "BGRA",
+            "OpenCV's channel order for an RGBA image",
+            lambda im: numpy.ascontiguousarray(numpy.array(im)[..., [2, 1, 0, 3]]),
+            contenders(
+                Contender(
+                    "numpy [..., [2, 1, 0, 3]]",
+                    "numpy.array(im)[..., [2, 1, 0, 3]]",
+                    always(lambda im: numpy.array(im)[..., [2, 1, 0, 3]]),
+                ),
+                Contender(
+                    "cv2.cvtColor",
+                    "cv2.cvtColor(numpy.array(im), cv2.COLOR_RGBA2BGRA)",
+                    with_cv2(lambda cv2, im: cv2.cvtColor(numpy.array(im), cv2.COLOR_RGBA2BGRA)),
+                ),
+                Contender(
+                    "fastpil BGRA",
+                    'fastpil.to_numpy(im, channels="BGRA")',
+                    always(lambda im: fastpil.to_numpy(im, channels="BGRA")),
+                ),
+                PLAIN,
+            ),
+            [
+                ("fastpil vs numpy", "numpy [..., [2, 1, 0, 3]]", "fastpil BGRA"),
+                ("fastpil vs cv2", "cv2.cvtColor", "fastpil BGRA"),
+                ("BGRA / plain", "fastpil BGRA", "fastpil"),
+            ],
+            ["RGBA"],
+        ),
+        Scenario(
+            "drop alpha",
+            "the RGB channels of an RGBA image",
+            lambda im: numpy.ascontiguousarray(numpy.array(im)[..., :3]),
+            contenders(
+                Contender(
+                    "numpy [..., :3]",
+                    "numpy.ascontiguousarray(numpy.array(im)[..., :3])",
+                    always(lambda im: numpy.ascontiguousarray(numpy.array(im)[..., :3])),
+                ),
+                Contender(
+                    "im.convert",
+                    'numpy.array(im.convert("RGB"))',
+                    always(lambda im: numpy.array(im.convert("RGB"))),
+                ),
+                Contender(
+                    "cv2.cvtColor",
+                    "cv2.cvtColor(numpy.array(im), cv2.COLOR_RGBA2RGB)",
+                    with_cv2(lambda cv2, im: cv2.cvtColor(numpy.array(im), cv2.COLOR_RGBA2RGB)),
+                ),
+                Contender(
+                    "fastpil RGB",
+                    'fastpil.to_numpy(im, channels="RGB")',
+                    always(lambda im: fastpil.to_numpy(im, channels="RGB")),
+                ),
+                PLAIN,
+            ),
+            [
+                ("fastpil vs numpy", "numpy [..., :3]", "fastpil RGB"),
+                ("fastpil vs cv2", "cv2.cvtColor", "fastpil RGB"),
+                ("RGB / plain", "fastpil RGB", "fastpil"),
+            ],
+            ["RGBA"],
+        ),
+        Scenario(
+            "CHW",
+            "PyTorch's planar layout",
+            lambda im: numpy.ascontiguousarray(numpy.array(im).transpose(2, 0, 1)),
+            contenders(
+                Contender(
+                    "numpy transpose",
+                    "numpy.ascontiguousarray(numpy.array(im).transpose(2, 0, 1))",
+                    always(lambda im: numpy.ascontiguousarray(numpy.array(im).transpose(2, 0, 1))),
+                ),
+                Contender(
+                    "fastpil CHW",
+                    'fastpil.to_numpy(im, layout="CHW")',
+                    always(lambda im: fastpil.to_numpy(im, layout="CHW")),
+                ),
+                PLAIN,
+            ),
+            [
+                ("fastpil vs numpy", "numpy transpose", "fastpil CHW"),
+                ("CHW / plain", "fastpil CHW", "fastpil"),
+            ],
+            ["RGB"],
+        ),
+        Scenario(
+            "box",
+            "the middle half of the image in each direction",
+            lambda im: numpy.array(im.crop(centre_box(im))),
+            contenders(
+                Contender(
+                    "numpy.array(im.crop)",
+                    "numpy.array(im.crop(box))",
+                    lambda im: crop_then(numpy.array, centre_box(im)),
+                ),
+                Contender(
+                    "fastpil box",
+                    "fastpil.to_numpy(im, box=box)",
+                    lambda im: box_option(centre_box(im)),
+                ),
+            ),
+            [("fastpil vs numpy", "numpy.array(im.crop)", "fastpil box")],
+            ["RGB"],
+        ),
+        Scenario(
+            "batch",
+            "64 images in one (64, H, W, C) array",
+            lambda images: numpy.stack([numpy.array(im) for im in images]),
+            contenders(
+                Contender(
+                    "stack of numpy.array",
+                    "numpy.stack([numpy.array(im) for im in images])",
+                    always(stack_of(numpy.array)),
+                ),
+                Contender(
+                    "stack of to_numpy",
+                    "numpy.stack([fastpil.to_numpy(im) for im in images])",
+                    always(stack_of(fastpil.to_numpy)),
+                ),
+                Contender(
+                    "to_numpy_batch",
+                    "fastpil.to_numpy_batch(images)",
+                    always(fastpil.to_numpy_batch),
+                ),
+            ),
+            [("batch vs numpy", "stack of numpy.array", "to_numpy_batch")],
+            ["RGB"],
+            make_input=batch_of_64,
+            sizes=["256", "1024"],
         ),
     ]
 }

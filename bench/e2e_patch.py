@@ -118,10 +118,10 @@ def main(argv: list[str] | None = None) -> None:
             check(data, fmt, side)
             rounds, block = rounds_for(side, args.quick)
             samples = measure(data, CONTENDERS, rounds, block)
-            medians = {n: statistics.median(samples[n][0]) for n in names}
+            medians = {n: samples[n].median() for n in names}
             cells = [fmt, f"{side}x{side}", f"{len(data) / 1e6:.1f}"]
             for n in names:
-                faults = statistics.median(samples[n][1])
+                faults = statistics.median(samples[n].faults)
                 cells.append(f"{medians[n] * 1e3:.4g} ({faults:.0f})")
             cells.append(f"{medians['imread'] / medians['imread patched']:.2f}x")
             print("| " + " | ".join(cells) + " |", flush=True)

@@ -1,9 +1,10 @@
 """How the benchmark measures.
 
 Contenders run in one process, interleaved in blocks: A x k, B x k, ... with the
-first call of every block dropped, the order rotated from round to round, and
-the whole repeated for several rounds. Every timed call also records the minor
-page faults it caused. Three memory states are measured:
+first call of every block dropped, in orders where each contender follows
+every other equally often, and the whole repeated for several rounds. Every
+timed call also records the minor page faults it caused. Four memory states
+are measured:
 
 steady
     Whatever state the allocator settles in when the same conversion runs
@@ -38,9 +39,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy
-from PIL import Image
 
 STATES = ("steady", "alone", "fresh pages", "fresh process")
 
@@ -83,31 +84,56 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
+def balanced_orders(n: int) -> list[list[int]]:
+    """Orders of n contenders in which each directly follows every other equally often.
+
+    A block that follows a slow conversion runs slower for a while (allocator
+    and cache state), so no contender may always have the same predecessor,
+    as it would if the order were only rotated. This is a Williams design:
+    n orders for even n, 2n for odd n.
+    """
+    first, low, high = [0], 1, n - 1
+    while low <= high:
+        first.append(low)
+        low += 1
+        if low <= high:
+            first.append(high)
+            high -= 1
+    orders = [[(k + shift) % n for k in first] for shift in range(n)]
+    if n % 2:
+        orders += [order[::-1] for order in orders]
+    return orders
+
+
 def interleaved(
-    im: Image.Image,
-    converts: dict[str, Callable[[Image.Image], numpy.ndarray]],
+    arg: Any,
+    converts: dict[str, Callable[[Any], Any]],
     rounds: int,
     block: int,
     state: str,
+    before_block: Callable[[str], None] | None = None,
 ) -> dict[str, Samples]:
-    """Time each conversion in interleaved blocks, in the 'steady' or 'fresh pages' state."""
+    """Time each conversion of ``arg`` in interleaved blocks, in the 'steady' or
+    'fresh pages' state; ``before_block(name)`` runs untimed before each block."""
     if state == "fresh pages" and malloc_trim is None:
         raise RuntimeError("the fresh pages state needs glibc's malloc_trim")
-    before = malloc_trim if state == "fresh pages" else None
+    trim = malloc_trim if state == "fresh pages" else None
     samples = {name: Samples() for name in converts}
     names = list(converts)
+    orders = balanced_orders(len(names))
     clock = time.perf_counter
     for turn in range(rounds):
-        shift = turn % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in (names[i] for i in orders[turn % len(orders)]):
             convert, record = converts[name], samples[name]
-            convert(im)  # the first call of a block is dropped
+            if before_block is not None:
+                before_block(name)
+            convert(arg)  # the first call of a block is dropped
             for _ in range(block):
-                if before is not None:
-                    before()
+                if trim is not None:
+                    trim()
                 f0 = minor_faults()
                 t0 = clock()
-                result = convert(im)
+                result = convert(arg)
                 t1 = clock()
                 f1 = minor_faults()
                 del result  # freeing is not part of the conversion

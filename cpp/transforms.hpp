@@ -82,4 +82,10 @@ inline const char *describe(const TransformSpec &spec, const Kernels &kernels,
     return nullptr;
 }
 
+// Returns nullptr when the spec is valid, otherwise why it is not.
+inline const char *validate(const TransformSpec &spec) {
+    ChunkTransform unused;
+    return describe(spec, scalar::kernels, &unused);
+}
+
 }  // namespace fastpil

@@ -39,28 +39,21 @@ def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
         raise TypeError(msg)
 
 
-def _pixels(im: Image.Image) -> Any:
-    """The loaded image's pixels (``im.im``), checked to be of its mode.
+def _mode_mismatch(mode: str, pixels_mode: str) -> ValueError:
+    """The error for an image whose mode is not that of its pixels (``im.im``).
 
     Pillow's encoder sizes rows by the mode it is given and reads the pixels
     without checking theirs: an image whose ``mode`` claims more bytes per
     pixel than its pixels have would make it read past them.
     """
-    pixels = im.im
-    if pixels.mode != im.mode:
-        msg = (
-            f"the image says it is mode {im.mode!r} but its pixels are mode {pixels.mode!r}; "
-            "it cannot be converted safely"
-        )
-        raise ValueError(msg)
-    return pixels
+    return ValueError(
+        f"the image says it is mode {mode!r} but its pixels are mode {pixels_mode!r}; "
+        "it cannot be converted safely"
+    )
 
 
-def _extents(box: Any, size: tuple[int, int]) -> tuple[int, int, int, int]:
-    """The encoder's extents for ``box`` (the whole image when None)."""
-    width, height = size
-    if box is None:
-        return (0, 0, width, height)
+def _box_extents(box: Any, width: int, height: int) -> tuple[int, int, int, int]:
+    """The encoder's extents for ``box``, checked against the image's size."""
     try:
         left, upper, right, lower = (operator.index(v) for v in box)
     except (TypeError, ValueError):
@@ -84,16 +77,25 @@ def to_numpy(
     layout: str = "HWC",
     box: tuple[int, int, int, int] | None = None,
 ) -> numpy.ndarray:
-    _check_image(im)
+    # This path runs once per image, often on tiny images: every step costs.
+    if not isinstance(im, Image.Image):
+        _check_image(im)
     im.load()
     mode = im.mode
     plan = _modes.plan(mode, channels, layout)
-    pixels = _pixels(im)
-    extents = _extents(box, im.size)
-    shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
+    pixels = im.im
+    if pixels.mode != mode:
+        raise _mode_mismatch(mode, pixels.mode)
+    width, height = im.size
+    if box is None:
+        extents = (0, 0, width, height)
+    else:
+        extents = _box_extents(box, width, height)
+        width, height = extents[2] - extents[0], extents[3] - extents[1]
+    shape = plan.shape(width, height)
     if out is not None:
         out = _destination(out, shape, plan.dtype, f"a mode {mode!r} image")
-    if extents[0] == extents[2] or extents[1] == extents[3]:
+    if width == 0 or height == 0:
         return numpy.empty(shape, plan.dtype) if out is None else out
     return _core.convert(
         pixels, mode, plan.rawmode, plan.transform, extents, shape, plan.dtype, out
@@ -193,8 +195,8 @@ def to_numpy_batch(
 ) -> numpy.ndarray:
     listed = list(images) if hasattr(images, "__len__") else None
     iterator = iter(listed if listed is not None else images)
-    first = next(iterator, None)
-    if first is None:
+    first: Any = next(iterator, _NOTHING)
+    if first is _NOTHING:
         raise ValueError("images is empty: there is no image to take the shape from")
     _check_image(first, "to_numpy_batch() takes images that are each")
     mode, size = first.mode, first.size
@@ -209,11 +211,12 @@ def to_numpy_batch(
             raise ValueError(msg)
 
     plan = _modes.plan(mode, channels, layout)
-    extents = _extents(box, size)
+    width, height = size
+    extents = (0, 0, width, height) if box is None else _box_extents(box, width, height)
     shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
     if listed is not None:
-        for index, im in enumerate(listed):
-            check(index, im)
+        for index, each in enumerate(listed):
+            check(index, each)
     if out is not None:
         count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
         batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
@@ -233,7 +236,12 @@ def to_numpy_batch(
             # Linux, so this copies little. No view of `batch` is alive here.
             batch.resize((2 * len(batch), *shape), refcheck=False)
         im.load()
-        pixels = _pixels(im)
+        if im.mode != mode or im.size != size:
+            # A few file formats settle mode or size only when decoded.
+            check(converted, im)
+        pixels = im.im
+        if pixels.mode != mode:
+            raise _mode_mismatch(mode, pixels.mode)
         if not empty:
             _core.convert(
                 pixels,
@@ -319,6 +327,8 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
     (5, 3, 3, 4)
     """
 
+
+_NOTHING = object()
 
 # Room a generator's batch starts with: up to 8 images, within this many bytes.
 _FIRST_BATCH_BYTES = 64 << 20

@@ -23,6 +23,8 @@ cdef extern from "transforms.hpp" namespace "fastpil":
         Kind kind
         Pattern pattern
 
+    const char *validate(const TransformSpec &spec)
+
 
 cdef extern from "dispatch.hpp" namespace "fastpil":
     const size_t kMaxKernelTables

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy
+from typing_extensions import disjoint_base
 
 __version__: str
 
@@ -13,11 +14,18 @@ class Kind(enum.IntEnum):
     interleaved = 2
     planar = 3
 
+@disjoint_base
+class Transform:
+    kind: Kind
+    pixel_bytes: int
+    pattern: bytes
+    def __init__(self, kind: Kind | int, pixel_bytes: int = 1, pattern: bytes = b"") -> None: ...
+
 def convert(
     imaging: Any,
     mode: str,
     rawmode: str,
-    transform: tuple[Kind, int, bytes],
+    transform: Transform,
     extents: tuple[int, int, int, int],
     shape: tuple[int, ...],
     dtype: numpy.dtype[Any],
@@ -26,4 +34,4 @@ def convert(
 def simd_paths() -> tuple[str, ...]: ...
 def simd_path() -> str: ...
 def select_simd_path(name: str) -> None: ...
-def _transform(transform: tuple[Kind | int, int, bytes], src: Any, dst: Sequence[Any]) -> None: ...
+def _transform(transform: Transform, src: Any, dst: Sequence[Any]) -> None: ...

@@ -1,5 +1,6 @@
 # cython: language_level=3
 # cython: freethreading_compatible=True
+# cython: auto_pickle=False
 """The thin shell between fastpil's Python API and its C++ core (cpp/).
 
 It turns Python objects into buffers and hands them to C++. Every choice
@@ -19,31 +20,47 @@ from PIL import Image
 __version__ = FASTPIL_VERSION.decode("ascii")
 
 
-cdef TransformSpec make_spec(tuple transform) except *:
-    """(kind, pixel_bytes, pattern) -> the C++ TransformSpec."""
+cdef class Transform:
+    """A chunk transform, checked once and kept for every conversion that uses it.
+
+    ``kind`` is a Kind; ``pixel_bytes`` the bytes of one encoded pixel and
+    ``pattern`` the byte of it each output channel takes (both used by the
+    interleaved and planar kinds only).
+    """
+
     cdef TransformSpec spec
-    kind, pixel_bytes, pattern = transform
-    if len(pattern) > 4:
-        raise ValueError("a pattern has at most 4 channels")
-    spec.kind = <Kind><int>kind
-    spec.pattern.pixel_bytes = pixel_bytes
-    spec.pattern.count = len(pattern)
-    for j in range(4):
-        spec.pattern.index[j] = pattern[j] if j < len(pattern) else 0
-    return spec
+    cdef readonly object kind
+    cdef readonly int pixel_bytes
+    cdef readonly bytes pattern
+
+    def __init__(self, kind, int pixel_bytes=1, bytes pattern=b""):
+        if len(pattern) > 4 or not 0 < pixel_bytes < 256:
+            raise ValueError("a pattern picks 1 to 4 channels from pixels of 1 to 4 bytes")
+        self.spec.kind = <Kind><int>kind
+        self.spec.pattern.pixel_bytes = pixel_bytes
+        self.spec.pattern.count = len(pattern)
+        for j in range(4):
+            self.spec.pattern.index[j] = pattern[j] if j < len(pattern) else 0
+        why = validate(self.spec)
+        if why != NULL:
+            raise ValueError(why.decode("ascii"))
+        self.kind = Kind(kind)
+        self.pixel_bytes = pixel_bytes
+        self.pattern = pattern
+
+    def __repr__(self):
+        return f"Transform(Kind.{self.kind.name}, {self.pixel_bytes}, {self.pattern!r})"
 
 
-def convert(imaging, str mode, str rawmode, tuple transform, tuple extents, tuple shape,
-            dtype, out=None):
+def convert(imaging, str mode, str rawmode, Transform transform not None, tuple extents,
+            tuple shape, dtype, out=None):
     """Encode the ``extents`` box of ``imaging`` (an ``Image.im``) into an array.
 
-    ``transform`` is (Kind, bytes per encoded pixel, channel pattern); the
-    box is (x0, y0, x1, y1) and holds at least one pixel. ``out``, when given,
+    The box ``extents`` is (x0, y0, x1, y1) and holds at least one pixel. ``out``, when given,
     is a writable C-contiguous ndarray of ``shape`` and ``dtype`` (the caller
     has checked). Returns the filled array.
     """
     cdef Py_buffer view
-    cdef TransformSpec spec = make_spec(transform)
     cdef Py_ssize_t rows = extents[3] - extents[1]
     array = numpy.empty(shape, dtype) if out is None else out
     encoder = Image._getencoder(mode, "raw", rawmode)
@@ -52,7 +69,7 @@ def convert(imaging, str mode, str rawmode, tuple transform, tuple extents, tupl
         dest = memoryview(array).cast("B")
         PyObject_GetBuffer(dest, &view, PyBUF_WRITABLE)
         try:
-            encode_into(encoder.encode, view, rows, spec)
+            encode_into(encoder.encode, view, rows, transform.spec)
         finally:
             PyBuffer_Release(&view)
     finally:
@@ -81,13 +98,12 @@ def select_simd_path(str name):
         )
 
 
-def _transform(tuple transform, src, dst):
+def _transform(Transform transform not None, src, dst):
     """Apply one chunk transform to the whole of ``src``, writing ``dst``.
 
     ``dst`` is a sequence of writable buffers, one per output plane. For
     tests of the kernels, outside of any encoder.
     """
-    cdef TransformSpec spec = make_spec(transform)
     cdef Py_buffer src_view
     cdef Py_buffer dst_views[4]
     cdef size_t planes = 0
@@ -98,7 +114,7 @@ def _transform(tuple transform, src, dst):
         for plane in dst:
             PyObject_GetBuffer(plane, &dst_views[planes], PyBUF_WRITABLE)
             planes += 1
-        transform_buffers(spec, dst_views, planes, src_view)
+        transform_buffers(transform.spec, dst_views, planes, src_view)
     finally:
         for j in range(planes):
             PyBuffer_Release(&dst_views[j])

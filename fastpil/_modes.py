@@ -15,7 +15,7 @@ import numpy
 from PIL import Image, ImageMode
 
 from . import _core
-from ._core import Kind
+from ._core import Kind, Transform
 
 LAYOUTS = ("HWC", "CHW")
 
@@ -43,7 +43,7 @@ class Plan(NamedTuple):
     """What to ask the encoder for, and what the result looks like."""
 
     rawmode: str
-    transform: tuple[Kind, int, bytes]  # kind, bytes per encoded pixel, channel pattern
+    transform: Transform
     dtype: numpy.dtype[Any]
     channels: int  # 0: the result has no channel axis
     planar: bool
@@ -105,19 +105,20 @@ def _find_plan(mode: str, channels: Any, layout: str) -> Plan:
         if mode == "1":
             # Raw mode "L" gives one byte of 0 or 255 per pixel, as numpy.array()
             # gets it; NumPy's bools must be 0 or 1.
-            return Plan("L", (Kind.to_bool, 1, b""), dtype, 0, False)
-        return Plan(mode, (Kind.copy, 1, b""), dtype, 0, False)
+            return Plan("L", Transform(Kind.to_bool), dtype, 0, False)
+        return Plan(mode, Transform(Kind.copy), dtype, 0, False)
     rawmode, pixel_bytes = _MULTIBAND_RAW[mode]
     pattern = (
         bytes(range(len(bands))) if channels is None else _channel_pattern(mode, bands, channels)
     )
-    planar = layout == "CHW"
-    if planar:
-        return Plan(rawmode, (Kind.planar, pixel_bytes, pattern), dtype, len(pattern), True)
+    if layout == "CHW":
+        transform = Transform(Kind.planar, pixel_bytes, pattern)
+        return Plan(rawmode, transform, dtype, len(pattern), True)
     if pattern == bytes(range(pixel_bytes)):
         # Every byte of the encoded pixel, in order: the bytes are the array's.
-        return Plan(rawmode, (Kind.copy, 1, b""), dtype, len(bands), False)
-    return Plan(rawmode, (Kind.interleaved, pixel_bytes, pattern), dtype, len(pattern), False)
+        return Plan(rawmode, Transform(Kind.copy), dtype, len(bands), False)
+    transform = Transform(Kind.interleaved, pixel_bytes, pattern)
+    return Plan(rawmode, transform, dtype, len(pattern), False)
 
 
 def _check(mode: str, plan: Plan) -> None:

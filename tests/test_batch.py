@@ -113,6 +113,23 @@ def test_not_an_image_is_named(make_source):
         fastpil.to_numpy_batch(make_source([7]))
 
 
+def test_none_is_not_an_empty_batch():
+    with pytest.raises(TypeError, match=r"each a PIL\.Image\.Image, not NoneType"):
+        fastpil.to_numpy_batch([None, Image.new("L", (2, 2))])
+
+
+def test_an_image_that_changes_when_loaded_is_caught(rng, monkeypatch):
+    images = [random_image("L", (4, 4), rng) for _ in range(3)]
+    changed = images[1]
+
+    def load_and_grow(*args):
+        changed._size = (4, 5)  # as a decoder that learns the size late would
+
+    monkeypatch.setattr(changed, "load", load_and_grow)
+    with pytest.raises(ValueError, match=r"image 1 is mode 'L', 4x5; image 0 is mode 'L', 4x4"):
+        fastpil.to_numpy_batch(images)
+
+
 @pytest.mark.parametrize("empty", [[], (), iter([])], ids=["list", "tuple", "generator"])
 def test_empty(empty):
     with pytest.raises(ValueError, match="images is empty"):

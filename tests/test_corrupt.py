@@ -18,7 +18,7 @@ from PIL import Image, ImageFile
 
 import fastpil
 from fastpil import _core
-from fastpil._core import Kind
+from fastpil._core import Kind, Transform
 
 SENTINEL = 0xA5
 
@@ -323,7 +323,7 @@ def test_rows_over_int_max_bytes_are_refused(monkeypatch):
             Image.new("L", (1, 1)).im,
             "L",
             "L",
-            (Kind.copy, 1, b""),
+            Transform(Kind.copy),
             (0, 0, width, 1),
             (1, width),
             numpy.dtype(numpy.uint8),

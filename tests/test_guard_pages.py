@@ -14,7 +14,7 @@ from guarded import AVAILABLE, GuardPages
 from oracle import assert_matches_numpy, random_image
 
 import fastpil
-from fastpil._core import Kind, _transform
+from fastpil._core import Kind, Transform, _transform
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs mmap and mprotect")
 
@@ -67,7 +67,7 @@ def test_kernel_at_a_page_boundary(simd_path, pages, rng, name, at):
         src[::7] = 0  # zeros for bytes_to_bool
         want = expected_planes(spec, src, pixels)
         planes = [pages.buffer(w.size, at, fill=0xA5) for w in want]
-        _transform(spec, src, planes)
+        _transform(Transform(*spec), src, planes)
         for got, expected in zip(planes, want, strict=True):
             numpy.testing.assert_array_equal(got, expected, err_msg=f"{name}, {pixels} pixels")
         pages.close()  # one set of mappings at a time

@@ -12,7 +12,7 @@ import itertools
 import numpy
 import pytest
 
-from fastpil._core import Kind, _transform
+from fastpil._core import Kind, Transform, _transform
 
 LENGTHS = [*range(0, 100), 127, 128, 129, 255, 256, 257, 1000, 4099]
 GUARD = 64
@@ -32,7 +32,7 @@ def assert_guards_intact(backing, size, offset):
 def run(kind, pixel_bytes, pattern, src, plane_sizes, offset):
     """Apply a transform into guarded planes; return the planes."""
     planes = [guarded(size, offset + 5 * j) for j, size in enumerate(plane_sizes)]
-    _transform((kind, pixel_bytes, bytes(pattern)), src, [p for p, _ in planes])
+    _transform(Transform(kind, pixel_bytes, bytes(pattern)), src, [p for p, _ in planes])
     for j, (_, backing) in enumerate(planes):
         assert_guards_intact(backing, plane_sizes[j], offset + 5 * j)
     return [p for p, _ in planes]
@@ -107,24 +107,43 @@ def test_copy(simd_path, rng):
 
 
 @pytest.mark.parametrize(
-    ("spec", "src_len", "dst_lens", "match"),
+    ("spec", "match"),
     [
-        ((Kind.interleaved, 4, b"\0\1\2"), 8, [5], "got 8 bytes in"),
-        ((Kind.interleaved, 4, b"\0\1\2"), 7, [6], "got 7 bytes in"),
-        ((Kind.planar, 4, b"\0\1"), 8, [2], "destination"),
-        ((Kind.copy, 1, b""), 4, [3], "got 4 bytes in"),
-        ((Kind.to_bool, 1, b""), 3, [4], "got 3 bytes in"),
-        ((Kind.interleaved, 4, b"\0\4"), 8, [4], "outside the pixel"),
-        ((Kind.planar, 5, b"\0"), 5, [1], "1 to 4 channels from pixels of 1 to 4 bytes"),
-        ((Kind.planar, 4, b""), 4, [], "1 to 4 channels"),
-        ((9, 1, b""), 4, [4], "unknown transform kind"),
+        ((Kind.interleaved, 4, b"\0\4"), "outside the pixel"),
+        ((Kind.planar, 5, b"\0"), "1 to 4 channels from pixels of 1 to 4 bytes"),
+        ((Kind.planar, 4, b""), "1 to 4 channels"),
+        ((Kind.planar, 4, b"\0\1\2\3\0"), "1 to 4 channels"),
+        ((Kind.planar, 0, b"\0"), "1 to 4 channels"),
+        ((9, 1, b""), "unknown transform kind"),
     ],
 )
-def test_bad_specs_and_lengths(spec, src_len, dst_lens, match):
+def test_bad_specs(spec, match):
     with pytest.raises(ValueError, match=match):
-        _transform(spec, bytes(src_len), [bytearray(n) for n in dst_lens])
+        Transform(*spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "src_len", "dst_lens"),
+    [
+        ((Kind.interleaved, 4, b"\0\1\2"), 8, [5]),
+        ((Kind.interleaved, 4, b"\0\1\2"), 7, [6]),
+        ((Kind.planar, 4, b"\0\1"), 8, [2]),
+        ((Kind.copy, 1, b""), 4, [3]),
+        ((Kind.to_bool, 1, b""), 3, [4]),
+    ],
+)
+def test_lengths_must_match(spec, src_len, dst_lens):
+    with pytest.raises(ValueError, match=f"got {src_len} bytes in and {len(dst_lens)} dest"):
+        _transform(Transform(*spec), bytes(src_len), [bytearray(n) for n in dst_lens])
 
 
 def test_destination_must_be_writable():
     with pytest.raises(BufferError):
-        _transform((Kind.copy, 1, b""), bytes(4), [bytes(4)])
+        _transform(Transform(Kind.copy), bytes(4), [bytes(4)])
+
+
+def test_transform_describes_itself():
+    transform = Transform(Kind.planar, 4, b"\2\1\0")
+    assert transform.kind == Kind.planar
+    assert (transform.pixel_bytes, transform.pattern) == (4, b"\2\1\0")
+    assert repr(transform) == "Transform(Kind.planar, 4, b'\\x02\\x01\\x00')"

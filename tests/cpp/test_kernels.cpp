@@ -1,0 +1,252 @@
+// Checks every chunk kernel of every kernel table this CPU can run against a
+// byte-by-byte reference, with the channel patterns each one specialises: all
+// lengths from 0 to 300 pixels, at every source and destination misalignment
+// up to 7 bytes, with guard bytes around every output plane.
+// No Python here, so it builds and runs wherever the kernels compile,
+// including a cross-compiled aarch64 build under qemu-user.
+//
+//   test_kernels [--require NAME,NAME...]
+//
+// --require fails the run unless each named table was tested, so that a CPU
+// or build lacking one is reported rather than silently skipped.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dispatch.hpp"
+#include "kernels.hpp"
+
+namespace {
+
+using fastpil::Kernel;
+using fastpil::Kernels;
+using std::size_t;
+using std::uint8_t;
+
+constexpr size_t kMaxUnits = 300;
+constexpr size_t kMaxMisalignment = 7;
+constexpr size_t kGuardBytes = 64;
+constexpr uint8_t kGuardValue = 0xA5;
+
+// One kernel with one channel pattern: what it must write, plane by plane.
+struct Case {
+    const char *kernel;
+    Kernel Kernels::*member;
+    bool planar;  // one output plane per channel, else interleaved channels
+    bool to_bool;
+    fastpil::Pattern pattern;
+};
+
+fastpil::Pattern pattern(std::uint8_t pixel_bytes, std::initializer_list<std::uint8_t> index) {
+    fastpil::Pattern p{};
+    p.pixel_bytes = pixel_bytes;
+    p.count = static_cast<std::uint8_t>(index.size());
+    std::uint8_t j = 0;
+    for (std::uint8_t i : index) {
+        p.index[j++] = i;
+    }
+    return p;
+}
+
+// Every pattern the vectorised kernels specialise (identity, reversed,
+// rotated, repeated bytes, every plane count) and some for the plain loops.
+const Case kCases[] = {
+    {"pick_4_to_3", &Kernels::pick_4_to_3, false, false, pattern(4, {0, 1, 2})},
+    {"pick_4_to_3", &Kernels::pick_4_to_3, false, false, pattern(4, {2, 1, 0})},
+    {"pick_4_to_3", &Kernels::pick_4_to_3, false, false, pattern(4, {3, 0, 1})},
+    {"pick_4_to_3", &Kernels::pick_4_to_3, false, false, pattern(4, {1, 1, 3})},
+    {"pick_4_to_4", &Kernels::pick_4_to_4, false, false, pattern(4, {0, 1, 2, 3})},
+    {"pick_4_to_4", &Kernels::pick_4_to_4, false, false, pattern(4, {2, 1, 0, 3})},
+    {"pick_4_to_4", &Kernels::pick_4_to_4, false, false, pattern(4, {3, 2, 1, 0})},
+    {"pick_4_to_4", &Kernels::pick_4_to_4, false, false, pattern(4, {0, 0, 3, 3})},
+    {"split_4", &Kernels::split_4, true, false, pattern(4, {3})},
+    {"split_4", &Kernels::split_4, true, false, pattern(4, {1, 2})},
+    {"split_4", &Kernels::split_4, true, false, pattern(4, {2, 1, 0})},
+    {"split_4", &Kernels::split_4, true, false, pattern(4, {0, 1, 2, 3})},
+    {"split_2", &Kernels::split_2, true, false, pattern(2, {1})},
+    {"split_2", &Kernels::split_2, true, false, pattern(2, {0, 1})},
+    {"split_2", &Kernels::split_2, true, false, pattern(2, {1, 0})},
+    {"split_2", &Kernels::split_2, true, false, pattern(2, {0, 0, 1})},
+    {"split_2", &Kernels::split_2, true, false, pattern(2, {1, 0, 1, 0})},
+    {"pick_any", &Kernels::pick_any, false, false, pattern(3, {2, 0, 1})},
+    {"pick_any", &Kernels::pick_any, false, false, pattern(2, {1, 0})},
+    {"pick_any", &Kernels::pick_any, false, false, pattern(4, {3, 0})},
+    {"split_any", &Kernels::split_any, true, false, pattern(3, {0, 1, 2})},
+    {"split_any", &Kernels::split_any, true, false, pattern(3, {1})},
+    {"bytes_to_bool", &Kernels::bytes_to_bool, false, true, pattern(1, {0})},
+};
+
+// What `c` must write for `units` pixels of `src`: one vector per plane.
+std::vector<std::vector<uint8_t>> reference(const Case &c, const uint8_t *src, size_t units) {
+    const fastpil::Pattern &p = c.pattern;
+    if (c.to_bool) {
+        std::vector<uint8_t> out(units);
+        for (size_t i = 0; i < units; ++i) {
+            out[i] = src[i] == 0 ? 0 : 1;
+        }
+        return {out};
+    }
+    if (c.planar) {
+        std::vector<std::vector<uint8_t>> planes(p.count, std::vector<uint8_t>(units));
+        for (size_t j = 0; j < p.count; ++j) {
+            for (size_t i = 0; i < units; ++i) {
+                planes[j][i] = src[p.pixel_bytes * i + p.index[j]];
+            }
+        }
+        return planes;
+    }
+    std::vector<uint8_t> out(units * p.count);
+    for (size_t i = 0; i < units; ++i) {
+        for (size_t j = 0; j < p.count; ++j) {
+            out[p.count * i + j] = src[p.pixel_bytes * i + p.index[j]];
+        }
+    }
+    return {out};
+}
+
+// Random bytes with plenty of 0 and 255 among them, the values that matter
+// to bytes_to_bool.
+std::vector<uint8_t> random_bytes(size_t n, std::mt19937 &rng) {
+    std::vector<uint8_t> bytes(n);
+    for (size_t i = 0; i < n; ++i) {
+        const std::uint32_t r = rng();
+        const std::uint32_t pick = r % 4;
+        bytes[i] = pick == 0 ? 0 : pick == 1 ? 255 : static_cast<uint8_t>(r >> 8);
+    }
+    return bytes;
+}
+
+// Runs `c` at every length and misalignment. Returns the number of failed
+// runs, after printing the first few.
+size_t check_case(const Kernels &table, const Case &c, std::mt19937 &rng, size_t *runs) {
+    const Kernel kernel = table.*(c.member);
+    size_t failures = 0;
+    for (size_t units = 0; units <= kMaxUnits; ++units) {
+        const size_t in_bytes = units * c.pattern.pixel_bytes;
+        for (size_t src_shift = 0; src_shift <= kMaxMisalignment; ++src_shift) {
+            // Sized exactly, so that a sanitizer build catches any read past
+            // the last pixel.
+            std::vector<uint8_t> src = random_bytes(src_shift + in_bytes, rng);
+            const auto want = reference(c, src.data() + src_shift, units);
+            for (size_t dst_shift = 0; dst_shift <= kMaxMisalignment; ++dst_shift) {
+                std::vector<std::vector<uint8_t>> buffers;
+                uint8_t *planes[4] = {};
+                for (size_t j = 0; j < want.size(); ++j) {
+                    // Each plane at its own misalignment.
+                    const size_t shift = (dst_shift + 3 * j) % (kMaxMisalignment + 1);
+                    buffers.emplace_back(kGuardBytes + shift + want[j].size() + kGuardBytes,
+                                         kGuardValue);
+                    planes[j] = buffers[j].data() + kGuardBytes + shift;
+                }
+                kernel(planes, src.data() + src_shift, units, c.pattern);
+                ++*runs;
+                bool output_ok = true;
+                bool guards_ok = true;
+                for (size_t j = 0; j < want.size(); ++j) {
+                    const size_t n = want[j].size();
+                    output_ok = output_ok &&
+                                (n == 0 || std::memcmp(planes[j], want[j].data(), n) == 0);
+                    for (size_t i = 0; i < buffers[j].size(); ++i) {
+                        const uint8_t *at = buffers[j].data() + i;
+                        const bool inside = at >= planes[j] && at < planes[j] + n;
+                        guards_ok = guards_ok && (inside || *at == kGuardValue);
+                    }
+                }
+                if (!output_ok || !guards_ok) {
+                    if (failures < 10) {
+                        std::printf("FAIL %s/%s pattern %u %u %u %u (%u of %u bytes): %zu "
+                                    "pixels, source +%zu, destination +%zu: %s\n",
+                                    table.name, c.kernel, c.pattern.index[0], c.pattern.index[1],
+                                    c.pattern.index[2], c.pattern.index[3], c.pattern.count,
+                                    c.pattern.pixel_bytes, units, src_shift, dst_shift,
+                                    output_ok ? "wrote outside its output" : "wrong output");
+                    }
+                    ++failures;
+                }
+            }
+        }
+    }
+    return failures;
+}
+
+std::vector<std::string> split_names(const char *list) {
+    std::vector<std::string> names;
+    std::string current;
+    for (const char *c = list; *c != '\0'; ++c) {
+        if (*c == ',') {
+            names.push_back(current);
+            current.clear();
+        } else {
+            current += *c;
+        }
+    }
+    names.push_back(current);
+    return names;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::vector<std::string> required;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--require") == 0 && i + 1 < argc) {
+            required = split_names(argv[++i]);
+        } else {
+            std::fprintf(stderr, "usage: %s [--require NAME,NAME...]\n", argv[0]);
+            return 2;
+        }
+    }
+
+    const Kernels *tables[fastpil::kMaxKernelTables];
+    const size_t count = fastpil::supported_kernels(tables);
+    if (&fastpil::active_kernels() != tables[0]) {
+        std::printf("FAIL the active table is %s, not the best supported one, %s\n",
+                    fastpil::active_kernels().name, tables[0]->name);
+        return 1;
+    }
+
+    std::mt19937 rng(20240229);
+    size_t failures = 0;
+    size_t cases = 0;
+    std::vector<std::string> tested;
+    for (size_t t = 0; t < count; ++t) {
+        if (!fastpil::select_kernels(tables[t]->name) ||
+            &fastpil::active_kernels() != tables[t]) {
+            std::printf("FAIL select_kernels(\"%s\") did not make it active\n", tables[t]->name);
+            ++failures;
+        }
+        size_t table_runs = 0;
+        size_t table_failures = 0;
+        for (const Case &c : kCases) {
+            table_failures += check_case(*tables[t], c, rng, &table_runs);
+        }
+        std::printf("%-7s %zu kernel/pattern cases, %zu runs, %zu failed\n", tables[t]->name,
+                    sizeof(kCases) / sizeof(kCases[0]), table_runs, table_failures);
+        failures += table_failures;
+        cases += table_runs;
+        tested.emplace_back(tables[t]->name);
+    }
+    if (fastpil::select_kernels("no such table")) {
+        std::printf("FAIL select_kernels accepted an unknown name\n");
+        ++failures;
+    }
+    for (const std::string &name : required) {
+        bool found = false;
+        for (const std::string &t : tested) {
+            found = found || t == name;
+        }
+        if (!found) {
+            std::printf("FAIL kernel table %s was required but this build or CPU lacks it\n",
+                        name.c_str());
+            ++failures;
+        }
+    }
+    std::printf("%zu kernel tables, %zu runs: %s\n", tested.size(), cases,
+                failures == 0 ? "all passed" : "FAILED");
+    return failures == 0 ? 0 : 1;
+}
