@@ -84,7 +84,7 @@ install: $(VENV)/.installed-test
 # pytest (not python -m pytest) keeps the source tree off sys.path, so the
 # tests import the installed package.
 test: install
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-slow: install
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
@@ -144,7 +144,7 @@ sanitize: $(SANITIZE_VENV)/.installed
 	LD_PRELOAD=$(LIBASAN) PYTHONMALLOC=malloc \
 		ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(SANITIZE_VENV)/bin/pytest -p no:cacheprovider --capture=sys \
+		$(SANITIZE_VENV)/bin/pytest -p no:cacheprovider --capture=sys -m "slow or not slow" \
 		--deselect tests/test_leaks.py::test_no_leak_over_100_000 $(PYTEST_ARGS)
 
 # Tables on stdout; every sample and a plot in build/bench/.

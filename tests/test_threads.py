@@ -178,6 +178,17 @@ def test_simd_path_switched_while_converting(rng):
         _core.select_simd_path(before)
 
 
+# Pillow < 10 has Image.__getattr__, a Python function that runs after the
+# hidden __array_interface__ raises and before NumPy looks up __array__: a
+# thread can switch there, and an unpatch in between leaves NumPy with
+# neither (docs/reliability.md). fastpil cannot close that window there.
+needs_pillow_without_getattr = pytest.mark.skipif(
+    hasattr(Image.Image, "__getattr__"),
+    reason="Pillow < 10: Image.__getattr__ runs Python code between NumPy's lookups",
+)
+
+
+@needs_pillow_without_getattr
 def test_patch_toggled_while_converting(rng):
     """patch()/unpatch() in one thread while others convert through NumPy:
     every array is right, patched or not."""
@@ -206,6 +217,7 @@ def test_patch_toggled_while_converting(rng):
     assert "__array__" not in vars(type(im))
 
 
+@needs_pillow_without_getattr
 def test_numpy_always_finds_a_conversion_while_the_patch_toggles():
     """Installing and removing the patch must never leave a moment when
     NumPy sees neither Pillow's __array_interface__ nor fastpil's __array__:
