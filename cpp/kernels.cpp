@@ -126,6 +126,11 @@ ShuffleMask interleaved_mask(const Pattern &p, size_t out) {
     return m;
 }
 
+// A 2-byte pixel has 2 bytes, but a pattern may name up to 4 channels (a
+// band repeated, as in "LLA"): the 2-byte kernels group the bytes by
+// position, in this order, and plane j takes the group of byte index[j].
+constexpr Pattern kBothBytes = {{0, 1, 0, 0}, 2, 2};
+
 // Groups by channel: 32-bit word j holds channel j of the group's pixels
 // (4 pixels of 4 bytes, or 8 pixels of 2 bytes in 64-bit halves).
 ShuffleMask planar_mask(const Pattern &p, size_t bytes_per_pixel) {
@@ -209,17 +214,17 @@ void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
     split_plain<4>(dst, src, i, pixels, p);
 }
 
-// 16 pixels per step: each 8-pixel vector grouped by channel in 64-bit halves.
+// 16 pixels per step: each 8-pixel vector grouped by byte in 64-bit halves.
 void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m128i mask = load_mask(planar_mask(p, 2));
+    const __m128i mask = load_mask(planar_mask(kBothBytes, 2));
     size_t i = 0;
     for (; i + 16 <= pixels; i += 16) {
         const __m128i *in = reinterpret_cast<const __m128i *>(src + 2 * i);
         const __m128i a = _mm_shuffle_epi8(_mm_loadu_si128(in + 0), mask);
         const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128(in + 1), mask);
-        const __m128i channels[2] = {_mm_unpacklo_epi64(a, b), _mm_unpackhi_epi64(a, b)};
+        const __m128i bytes[2] = {_mm_unpacklo_epi64(a, b), _mm_unpackhi_epi64(a, b)};
         for (size_t j = 0; j < p.count; ++j) {
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(dst[j] + i), channels[j]);
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(dst[j] + i), bytes[p.index[j]]);
         }
     }
     split_plain<2>(dst, src, i, pixels, p);
@@ -304,21 +309,21 @@ void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
     split_plain<4>(dst, src, i, pixels, p);
 }
 
-// 32 pixels per step: each lane grouped by channel in 64-bit halves, then the
+// 32 pixels per step: each lane grouped by byte in 64-bit halves, then the
 // halves of the two registers interleaved and put back in order.
 void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m256i mask = load_mask(planar_mask(p, 2));
+    const __m256i mask = load_mask(planar_mask(kBothBytes, 2));
     size_t i = 0;
     for (; i + 32 <= pixels; i += 32) {
         const __m256i *in = reinterpret_cast<const __m256i *>(src + 2 * i);
         const __m256i a = _mm256_shuffle_epi8(_mm256_loadu_si256(in + 0), mask);
         const __m256i b = _mm256_shuffle_epi8(_mm256_loadu_si256(in + 1), mask);
-        const __m256i channels[2] = {
+        const __m256i bytes[2] = {
             _mm256_permute4x64_epi64(_mm256_unpacklo_epi64(a, b), 0xD8),
             _mm256_permute4x64_epi64(_mm256_unpackhi_epi64(a, b), 0xD8),
         };
         for (size_t j = 0; j < p.count; ++j) {
-            _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst[j] + i), channels[j]);
+            _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst[j] + i), bytes[p.index[j]]);
         }
     }
     split_plain<2>(dst, src, i, pixels, p);

@@ -39,6 +39,19 @@ def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
         raise TypeError(msg)
 
 
+def _mode_mismatch(mode: str, pixels_mode: str) -> ValueError:
+    """The error for an image whose mode is not that of its pixels (``im.im``).
+
+    Pillow's encoder sizes rows by the mode it is given and reads the pixels
+    without checking theirs: an image whose ``mode`` claims more bytes per
+    pixel than its pixels have would make it read past them.
+    """
+    return ValueError(
+        f"the image says it is mode {mode!r} but its pixels are mode {pixels_mode!r}; "
+        "it cannot be converted safely"
+    )
+
+
 def _box_extents(box: Any, width: int, height: int) -> tuple[int, int, int, int]:
     """The encoder's extents for ``box``, checked against the image's size."""
     try:
@@ -70,6 +83,9 @@ def to_numpy(
     im.load()
     mode = im.mode
     plan = _modes.plan(mode, channels, layout)
+    pixels = im.im
+    if pixels.mode != mode:
+        raise _mode_mismatch(mode, pixels.mode)
     width, height = im.size
     if box is None:
         extents = (0, 0, width, height)
@@ -82,7 +98,7 @@ def to_numpy(
     if width == 0 or height == 0:
         return numpy.empty(shape, plan.dtype) if out is None else out
     return _core.convert(
-        im.im, mode, plan.rawmode, plan.transform, extents, shape, plan.dtype, out
+        pixels, mode, plan.rawmode, plan.transform, extents, shape, plan.dtype, out
     )
 
 
@@ -101,8 +117,8 @@ to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
         Where to write the pixels instead of a new array: an ndarray of exactly
         the result's shape and dtype, or any object exporting a writable,
         C-contiguous buffer of exactly the result's size in bytes (a
-        ``bytearray``, an ``mmap.mmap``, ``SharedMemory.buf``, ...). Nothing is
-        written to it when the arguments are rejected.
+        ``bytearray``, an ``mmap.mmap``, ``SharedMemory.buf``, ...). Notes
+        says what it holds after an error.
 {_OPTIONS_DOC}
 
     Returns
@@ -117,13 +133,35 @@ to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
         ``im`` is not a ``PIL.Image.Image``, ``out`` is neither an ndarray nor
         a buffer, or ``box`` is not 4 integers.
     ValueError
-        The image is closed; its mode has no NumPy equivalent; an option does
-        not apply to its mode (the message lists what does); ``box`` is not
-        within the image; or ``out`` does not fit (wrong shape, dtype or size,
-        read-only, not C-contiguous).
+        The image is closed; its mode has no NumPy equivalent, or is not the
+        mode of its pixels (``im.im.mode``); an option does not apply to its
+        mode (the message lists what does); ``box`` is not within the image;
+        or ``out`` does not fit (wrong shape, dtype or size, read-only, not
+        C-contiguous).
+    MemoryError
+        There is no memory for the array.
+    RuntimeError
+        Pillow's encoder reported an error, or returned data that does not
+        fit the image (a working Pillow does neither).
+    Exception
+        Whatever loading a lazily opened image raises (``OSError`` for a
+        truncated or damaged file, ``PIL.Image.DecompressionBombError``, ...),
+        unchanged; and ``KeyboardInterrupt``, or whatever a signal handler
+        raises, when a signal arrives during the conversion.
 
     Notes
     -----
+    When ``to_numpy`` raises, ``out`` does not hold the image. What it holds:
+
+    - Nothing has been written to it when the arguments are rejected or the
+      image fails to load: every check, and the decoding of a lazily opened
+      image, comes before the first byte is written.
+    - When the conversion fails part way (Pillow's encoder fails, or a
+      signal handler raises, which is checked between chunks of about
+      64 KiB), ``out`` holds the image's first rows, converted, and its other
+      bytes are as they were. With ``layout="CHW"`` each plane holds its
+      first rows. How many rows is not reported.
+
     Mode ``"1"`` converts to bools stored as bytes 0 and 1. ``numpy.array``
     stores its True as 0xFF, which NumPy does not guarantee to handle; the
     values compare equal.
@@ -183,7 +221,8 @@ def to_numpy_batch(
         count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
         batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
     else:
-        batch = numpy.empty((len(listed) if listed is not None else 8, *shape), plan.dtype)
+        count = len(listed) if listed is not None else _first_capacity(shape, plan.dtype)
+        batch = numpy.empty((count, *shape), plan.dtype)
     empty = extents[0] == extents[2] or extents[1] == extents[3]
     converted = 0
     for im in itertools.chain((first,), iterator):
@@ -200,9 +239,12 @@ def to_numpy_batch(
         if im.mode != mode or im.size != size:
             # A few file formats settle mode or size only when decoded.
             check(converted, im)
+        pixels = im.im
+        if pixels.mode != mode:
+            raise _mode_mismatch(mode, pixels.mode)
         if not empty:
             _core.convert(
-                im.im,
+                pixels,
                 mode,
                 plan.rawmode,
                 plan.transform,
@@ -232,7 +274,8 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
         The images, all of the same mode and size. A sequence (anything with
         ``len()``) is checked whole before any pixel is written. Any other
         iterable, such as a generator, is consumed once: the batch then
-        starts with room for 8 images and doubles as needed (on Linux, glibc
+        starts with room for 8 images (fewer when they are large: as many as
+        fit in 64 MiB, at least one) and doubles as needed (on Linux, glibc
         grows large blocks in place with mremap, so this costs little besides
         zero-filling the new room), and is shrunk to fit at the end.
     out : numpy.ndarray or buffer, optional
@@ -252,13 +295,26 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
         As for `to_numpy`; and ValueError when ``images`` is empty, when an
         image differs in mode or size from the first (the message names it),
         or when their number does not match ``out``.
+    Exception
+        As for `to_numpy`: errors from loading an image, from Pillow's
+        encoder, from signal handlers, and from iterating ``images``.
 
     Notes
     -----
-    After an error, ``out`` holds the images before the one that failed,
-    converted; the rest of it is unspecified. With a sequence, mode and size
-    are checked for all images before any is converted, so only a decoding
-    error can leave ``out`` partly written.
+    When ``to_numpy_batch`` raises, ``out`` does not hold the batch. What it
+    holds:
+
+    - Nothing has been written to it when the arguments are rejected. With a
+      sequence, every image's type, mode and size is checked before the
+      first is converted.
+    - Otherwise, when image ``i`` fails (it fails to load, or, from a
+      generator, differs in mode or size, or its conversion fails part way as
+      `to_numpy` describes), images ``0`` to ``i - 1`` are converted in
+      ``out[:i]``; ``out[i]`` holds what `to_numpy` leaves in ``out`` for
+      that failure (its first rows, or nothing); and ``out[i + 1:]`` is as it
+      was.
+
+    Images are loaded one at a time, as they are converted.
 
     Examples
     --------
@@ -273,6 +329,20 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
 
 
 _NOTHING = object()
+
+# Room a generator's batch starts with: up to 8 images, within this many bytes.
+_FIRST_BATCH_BYTES = 64 << 20
+
+
+def _first_capacity(shape: tuple[int, ...], dtype: numpy.dtype[Any]) -> int:
+    """How many images a batch of unknown length first makes room for.
+
+    Never fewer than one: room for 8 large images could be more memory than
+    the system will promise, and the batch would fail with MemoryError before
+    its first image had even loaded.
+    """
+    per_image = math.prod(shape) * dtype.itemsize
+    return max(1, min(8, _FIRST_BATCH_BYTES // max(per_image, 1)))
 
 
 def _batch_count(out: Any, shape: tuple[int, ...], dtype: numpy.dtype[Any]) -> int:

@@ -7,6 +7,7 @@ turns that raw mode into the result's bytes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -146,7 +147,10 @@ def _check(mode: str, plan: Plan) -> None:
         raise ValueError(msg) from None
 
 
+# Read without the lock (a dict lookup is atomic, with or without the GIL);
+# filled under it, so that each plan is worked out and checked once.
 _plans: dict[tuple[str, Any, str], Plan] = {}
+_plans_lock = threading.Lock()
 
 
 def plan(mode: str, channels: Any = None, layout: str = "HWC") -> Plan:
@@ -159,8 +163,14 @@ def plan(mode: str, channels: Any = None, layout: str = "HWC") -> Plan:
         return _plans[key]
     except KeyError:
         pass
-    found = _find_plan(mode, channels, layout)
-    _check(mode, found)
-    # Threads racing here compute equal values; the last store wins.
-    _plans[key] = found
+    except TypeError:
+        # Options that cannot be a key (a set of names, say) are never
+        # valid; _find_plan says why.
+        return _find_plan(mode, channels, layout)
+    with _plans_lock:
+        found = _plans.get(key)
+        if found is None:
+            found = _find_plan(mode, channels, layout)
+            _check(mode, found)
+            _plans[key] = found
     return found

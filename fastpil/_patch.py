@@ -21,9 +21,10 @@ which calls ``tobytes()``.
 from __future__ import annotations
 
 import contextlib
+import operator
 import threading
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy
 from PIL import Image
@@ -61,16 +62,20 @@ def __array__(self: Image.Image, dtype: Any = None, copy: bool | None = None) ->
     return array.astype(dtype)
 
 
-def _hidden_array_interface(self: Image.Image) -> NoReturn:
-    msg = (
-        "Image.__array_interface__ is hidden while fastpil.patch() is in effect, "
-        "so that NumPy converts images through Image.__array__ (fastpil.to_numpy); "
-        "use numpy.asarray(im), or call fastpil.unpatch() first"
-    )
-    raise AttributeError(msg)
-
-
-_HIDDEN_ARRAY_INTERFACE = property(_hidden_array_interface)
+# While patched, Image.__array_interface__ is a property whose getter raises
+# AttributeError. NumPy looks up __array_interface__ and then __array__ in C;
+# if the getter ran Python code, another thread could unpatch in between
+# (removing __array__ once the interface was found missing), and NumPy, finding
+# neither, would wrap the image in an object array. operator.attrgetter of a
+# name no image has raises from C, so with the GIL nothing runs in between.
+# (Its message is that name, which may not contain a dot.)
+_HIDDEN_NAME = (
+    "__array_interface__ (hidden while fastpil's patch is in effect, so that NumPy "
+    "converts images through __array__ with fastpil; use numpy asarray(im), or call "
+    "fastpil's unpatch() first)"
+)
+_HIDDEN_ARRAY_INTERFACE = property(operator.attrgetter(_HIDDEN_NAME))
+# Installed in this order and removed in the reverse one (see _update).
 _REPLACEMENTS: dict[str, object] = {
     "__array__": __array__,
     "__array_interface__": _HIDDEN_ARRAY_INTERFACE,
@@ -96,7 +101,11 @@ def _update() -> None:
             setattr(Image.Image, name, value)
         _originals = originals
     elif not wanted and _originals is not None:
-        for name, value in _originals.items():
+        # In the reverse order: Pillow's __array_interface__ comes back before
+        # __array__ goes, so that a thread calling NumPy meanwhile finds one
+        # or the other, never neither (NumPy would then wrap the image in an
+        # object array). Installing goes the other way for the same reason.
+        for name, value in reversed(_originals.items()):
             if value is _ABSENT:
                 delattr(Image.Image, name)
             else:

@@ -7,8 +7,10 @@ import pytest
 from oracle import MODES, random_image
 from PIL import Image
 from test_options import assert_same, reference
+from test_out import _is_buffer, bad_outs
 
 import fastpil
+from fastpil import _convert
 
 SENTINEL = 0x5A
 
@@ -159,3 +161,48 @@ def test_lazy_images_from_files(tmp_path, rng):
     result = fastpil.to_numpy_batch(Image.open(p) for p in paths)
     expected = numpy.stack([numpy.array(Image.open(p)) for p in paths])
     assert_same(result, expected)
+
+
+def test_generator_of_large_images_starts_small(monkeypatch, rng):
+    # Room for 8 images of 4 GiB would be 32 GiB before the first one loads.
+    assert _convert._first_capacity((65536, 65536), numpy.dtype(numpy.uint8)) == 1
+    assert _convert._first_capacity((3, 3), numpy.dtype(numpy.uint8)) == 8
+    monkeypatch.setattr(_convert, "_FIRST_BATCH_BYTES", 1)
+    for count in (1, 2, 3, 5):
+        images = [random_image("RGB", (9, 4), rng) for _ in range(count)]
+        result = fastpil.to_numpy_batch(im for im in images)
+        assert_same(result, stacked(images))
+
+
+@pytest.mark.parametrize("source", [list, iter], ids=["list", "generator"])
+def test_closed_image_keeps_the_images_before(source, rng):
+    images = [random_image("RGB", (11, 4), rng) for _ in range(4)]
+    expected = stacked(images[:2])
+    images[2].close()
+    out = sentinel_out((4, 4, 11, 3))
+    with pytest.raises(ValueError, match="closed image"):
+        fastpil.to_numpy_batch(source(images), out=out)
+    numpy.testing.assert_array_equal(out[:2], expected)
+    assert (out[2:].view(numpy.uint8) == SENTINEL).all()
+
+
+@pytest.mark.parametrize("source", [list, iter], ids=["list", "generator"])
+def test_mode_without_numpy_equivalent(source):
+    with pytest.raises(ValueError, match="mode '' has no NumPy equivalent"):
+        fastpil.to_numpy_batch(source([Image.Image(), Image.Image()]))
+
+
+@pytest.mark.parametrize(
+    ("what", "make", "exc", "match"), bad_outs(), ids=[b[0] for b in bad_outs()]
+)
+@pytest.mark.parametrize("source", [list, iter], ids=["list", "generator"])
+def test_bad_out_is_rejected_untouched(what, make, exc, match, source, rng):
+    images = [random_image("I;16B", (21, 6), rng) for _ in range(3)]
+    out = make(stacked(images))
+    before = memoryview(out).tobytes() if _is_buffer(out) else None
+    if source is iter and what.startswith("too "):
+        match = "not a whole number of 252-byte images"  # the count comes from out
+    with pytest.raises(exc, match=match):
+        fastpil.to_numpy_batch(source(images), out=out)
+    if before is not None:
+        assert memoryview(out).tobytes() == before

@@ -179,3 +179,26 @@ def test_encoder_chunks_reassembled(fake_encoder):
     fake_encoder([(4, 0, ROW), (4, 1, ROW[::-1])])
     result = fastpil.to_numpy(Image.new("L", (4, 2)))
     assert result.tobytes() == ROW + ROW[::-1]
+
+
+@pytest.mark.parametrize(("pixels", "claimed"), [("L", "RGBA"), ("L", "I"), ("LA", "RGB")])
+def test_mode_that_disagrees_with_the_pixels(monkeypatch, pixels, claimed):
+    """Pillow's encoder would read past pixels smaller than the mode says
+    (numpy.array does); fastpil refuses, with out untouched."""
+    im = Image.new(pixels, (64, 3), 7)
+    set_mode(monkeypatch, im, claimed)
+    shape = fastpil.to_numpy(Image.new(claimed, (64, 3))).shape
+    out = numpy.empty(shape, numpy.dtype(ImageMode.getmode(claimed).typestr))
+    out.view(numpy.uint8).fill(0x5A)
+    match = f"says it is mode '{claimed}' but its pixels are mode '{pixels}'"
+    with pytest.raises(ValueError, match=match):
+        fastpil.to_numpy(im, out=out)
+    assert (out.view(numpy.uint8) == 0x5A).all()
+    with pytest.raises(ValueError, match=match):
+        fastpil.to_numpy_batch([im])
+
+
+@pytest.mark.parametrize("channels", [{"R"}, {"R": 0}, [["R"]], (["R"],)])
+def test_channels_that_cannot_be_names(channels):
+    with pytest.raises((TypeError, ValueError), match="channels"):
+        fastpil.to_numpy(Image.new("RGB", (2, 2)), channels=channels)

@@ -40,7 +40,10 @@ def run(kind, pixel_bytes, pattern, src, plane_sizes, offset):
 
 def patterns(pixel_bytes, count):
     """Every ordered choice of ``count`` distinct bytes of a pixel (all of them
-    are few enough to try), plus one with a repeated byte."""
+    are few enough to try), plus one with a repeated byte; when the pixel has
+    fewer bytes than ``count``, every choice with repeats."""
+    if count > pixel_bytes:
+        return [list(p) for p in itertools.product(range(pixel_bytes), repeat=count)]
     found = [list(p) for p in itertools.permutations(range(pixel_bytes), count)]
     return [*found, [pixel_bytes - 1] * count]
 
@@ -62,7 +65,8 @@ def test_interleaved(simd_path, rng, pixel_bytes, count, offset):
 
 
 @pytest.mark.parametrize(
-    ("pixel_bytes", "count"), [(4, 1), (4, 2), (4, 3), (4, 4), (2, 1), (2, 2), (3, 1), (3, 3)]
+    ("pixel_bytes", "count"),
+    [(4, 1), (4, 2), (4, 3), (4, 4), (2, 1), (2, 2), (2, 3), (2, 4), (3, 1), (3, 3)],
 )
 @pytest.mark.parametrize("offset", [0, 1, 3])
 def test_planar(simd_path, rng, pixel_bytes, count, offset):

@@ -186,3 +186,16 @@ def test_box_accepts_numpy_integers(rng):
     im = random_image("L", (10, 8), rng)
     box = tuple(numpy.int64(v) for v in (1, 2, 5, 7))
     assert_same(fastpil.to_numpy(im, box=box), reference(im, box=(1, 2, 5, 7)))
+
+
+@pytest.mark.parametrize(
+    ("mode", "channels"),
+    [("LA", "LLA"), ("LA", "AALL"), ("La", ("a", "L", "a")), ("PA", "PPP"), ("RGBA", "RRRR")],
+)
+@pytest.mark.parametrize("layout", ["HWC", "CHW"])
+def test_repeated_bands_outnumbering_the_pixel_bytes(mode, channels, layout, simd_path, rng):
+    # Wide enough for every vector step of each planar kernel.
+    im = random_image(mode, (75, 3), rng)
+    assert_same(
+        fastpil.to_numpy(im, channels=channels, layout=layout), reference(im, channels, layout)
+    )

@@ -241,7 +241,7 @@ def test_array_interface_is_hidden_while_patched():
     if hasattr(Image.Image, "__getattr__"):
         message = "^__array_interface__$"
     else:
-        message = r"hidden while fastpil.patch\(\) is in effect"
+        message = r"hidden while fastpil's patch is in effect"
     with fastpil.patched():
         assert not hasattr(im, "__array_interface__")
         with pytest.raises(AttributeError, match=message):

@@ -71,6 +71,8 @@ const Case kCases[] = {
     {"split_2", &Kernels::split_2, true, false, pattern(2, {1})},
     {"split_2", &Kernels::split_2, true, false, pattern(2, {0, 1})},
     {"split_2", &Kernels::split_2, true, false, pattern(2, {1, 0})},
+    {"split_2", &Kernels::split_2, true, false, pattern(2, {0, 0, 1})},
+    {"split_2", &Kernels::split_2, true, false, pattern(2, {1, 0, 1, 0})},
     {"pick_any", &Kernels::pick_any, false, false, pattern(3, {2, 0, 1})},
     {"pick_any", &Kernels::pick_any, false, false, pattern(2, {1, 0})},
     {"pick_any", &Kernels::pick_any, false, false, pattern(4, {3, 0})},
