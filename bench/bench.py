@@ -160,6 +160,11 @@ def environment() -> dict[str, str]:
     thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
     if thp.exists():
         env["transparent_hugepage"] = thp.read_text().strip()
+    # Where a chunk, an image and a result fit decides much of the timing.
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        if (index / "type").read_text().strip() != "Instruction":
+            level = (index / "level").read_text().strip()
+            env[f"L{level} cache"] = (index / "size").read_text().strip()
     return env
 
 

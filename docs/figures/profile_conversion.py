@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -59,37 +58,11 @@ SWEEP_CHUNKS_KIB = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
 
 
 def environment() -> dict[str, str]:
-    import numpy
-    import PIL
+    """The benchmark's record of the machine and versions (bench/bench.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from bench import environment as bench_environment
 
-    import fastpil
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    env = {
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "pillow": PIL.__version__,
-        "fastpil": fastpil.__version__,
-        "simd_path": fastpil.simd_path(),
-        "cpu": cpu,
-        "cpus": str(os.cpu_count()),
-        "machine": platform.machine(),
-        "system": f"{platform.system()} {platform.release()}",
-        "libc": " ".join(platform.libc_ver()),
-    }
-    caches = Path("/sys/devices/system/cpu/cpu0/cache")
-    for index in sorted(caches.glob("index*")):
-        kind = (index / "type").read_text().strip()
-        if kind == "Instruction":
-            continue
-        level = (index / "level").read_text().strip()
-        env[f"L{level} cache"] = (index / "size").read_text().strip()
-    return env
+    return bench_environment()
 
 
 def test_image(size: tuple[int, int]) -> Any:
