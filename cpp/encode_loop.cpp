@@ -4,8 +4,10 @@
 #include <cstdint>
 
 #include "dispatch.hpp"
+#include "gil.hpp"
 
 namespace fastpil {
+
 namespace {
 
 // Pillow's raw encoder allocates a fresh bytes object of `bufsize` for every
@@ -37,55 +39,90 @@ const char *codec_error_name(long code) {
 // A whole number of rows, at least one, close to kChunkTarget, and no more
 // than the image has: the raw encoder only ever emits whole rows, and the
 // encoder allocates the full bufsize before trimming it to what it wrote.
-Py_ssize_t chunk_bufsize(std::size_t in_row, std::size_t rows) {
-    std::size_t chunk_rows = in_row >= kChunkTarget ? 1 : kChunkTarget / in_row;
+std::size_t chunk_bufsize(std::size_t packed_row, std::size_t rows) {
+    std::size_t chunk_rows = packed_row >= kChunkTarget ? 1 : kChunkTarget / packed_row;
     if (chunk_rows > rows) {
         chunk_rows = rows;
     }
-    return static_cast<Py_ssize_t>(chunk_rows * in_row);
+    return chunk_rows * packed_row;
+}
+
+// The one place where the core's statuses become exceptions. Counts are
+// rows and bytes of the array (the destination), whatever the codec's units.
+void raise_status(Status status, const ArrayRows &rows, std::size_t chunk_bytes) {
+    const Geometry &g = rows.geometry();
+    const std::size_t row_bytes = g.planes * g.array_row;
+    switch (status) {
+        case Status::bad_geometry:
+            PyErr_Format(PyExc_ValueError,
+                         "%zu plane(s) of %zu rows of %zu bytes do not fit this transform and "
+                         "destination",
+                         g.planes, g.rows, g.array_row);
+            return;
+        case Status::ragged:
+            PyErr_Format(PyExc_RuntimeError,
+                         "Pillow's raw encoder returned %zu bytes, which is not a whole number "
+                         "of its %zu-byte rows",
+                         chunk_bytes, g.packed_row);
+            return;
+        case Status::overrun: {
+            const std::size_t chunk_rows = chunk_bytes / g.packed_row;
+            PyErr_Format(PyExc_RuntimeError,
+                         "Pillow's raw encoder returned %zu rows (%zu bytes of the array) when "
+                         "%zu rows (%zu bytes) were left",
+                         chunk_rows, chunk_rows * row_bytes, rows.rows_left(),
+                         rows.rows_left() * row_bytes);
+            return;
+        }
+        case Status::incomplete:
+            PyErr_Format(PyExc_RuntimeError,
+                         "Pillow's raw encoder finished after %zu of %zu rows (%zu of %zu bytes "
+                         "of the array)",
+                         rows.rows_claimed(), g.rows, rows.rows_claimed() * row_bytes,
+                         g.rows * row_bytes);
+            return;
+        case Status::ok:
+            break;
+    }
+    PyErr_SetString(PyExc_SystemError, "fastpil: an error status without an error");
 }
 
 }  // namespace
 
-int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows,
-                const TransformSpec &transform) {
+int encode_into(PyObject *encode, const Py_buffer &dest, std::size_t offset, std::size_t length,
+                const Geometry &geometry, const TransformSpec &transform) {
     ChunkTransform t;
     if (const char *why = describe(transform, active_kernels(), &t)) {
         PyErr_SetString(PyExc_ValueError, why);
         return -1;
     }
-    const std::size_t total = static_cast<std::size_t>(dest.len);
-    const std::size_t plane = total / t.planes;
-    if (rows <= 0 || dest.len <= 0 || total % t.planes != 0 ||
-        plane % static_cast<std::size_t>(rows) != 0 ||
-        (plane / static_cast<std::size_t>(rows)) % t.out_unit != 0) {
+    const std::size_t dest_bytes = static_cast<std::size_t>(dest.len);
+    if (offset > dest_bytes || length > dest_bytes - offset) {
         PyErr_Format(PyExc_ValueError,
-                     "a destination of %zd bytes cannot hold %zu plane(s) of %zd rows of whole "
-                     "pixels",
-                     dest.len, t.planes, rows);
+                     "bytes %zu to %zu are outside the destination of %zu bytes", offset,
+                     offset + length, dest_bytes);
         return -1;
     }
-    const std::size_t out_row = plane / static_cast<std::size_t>(rows);
-    const std::size_t in_row = out_row / t.out_unit * t.in_unit;
+    ArrayRows rows(geometry, t, static_cast<std::uint8_t *>(dest.buf) + offset);
+    if (check_geometry(geometry, t, length) != Status::ok) {
+        raise_status(Status::bad_geometry, rows, 0);
+        return -1;
+    }
     // The encoder counts bytes in a C int.
-    if (in_row > static_cast<std::size_t>(INT_MAX)) {
+    if (geometry.packed_row > static_cast<std::size_t>(INT_MAX)) {
         PyErr_Format(PyExc_ValueError,
                      "one row is %zu bytes once encoded; Pillow's raw encoder emits at most "
                      "%d bytes per call",
-                     in_row, INT_MAX);
+                     geometry.packed_row, INT_MAX);
         return -1;
     }
+    const bool share_gil = should_share_gil(geometry.rows * geometry.packed_row);
     PyObject *bufsize =
-        PyLong_FromSsize_t(chunk_bufsize(in_row, static_cast<std::size_t>(rows)));
+        PyLong_FromSize_t(chunk_bufsize(geometry.packed_row, geometry.rows));
     if (bufsize == nullptr) {
         return -1;
     }
 
-    std::uint8_t *planes[4];
-    for (std::size_t j = 0; j < t.planes; ++j) {
-        planes[j] = static_cast<std::uint8_t *>(dest.buf) + j * plane;
-    }
-    std::size_t written = 0;  // bytes of each plane
     int status = -1;
     for (;;) {
         // encode() returns (bytes written, error code, bytes).
@@ -109,25 +146,23 @@ int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows,
             Py_DECREF(result);
             break;
         }
-        const std::size_t in_bytes = static_cast<std::size_t>(chunk.len);
-        const std::size_t pixels = in_bytes / t.in_unit;
-        const std::size_t out_bytes = pixels * t.out_unit;
-        const bool fits = in_bytes % in_row == 0 && out_bytes <= plane - written;
-        if (fits && pixels != 0) {
-            t.kernel(planes, static_cast<const std::uint8_t *>(chunk.buf), pixels, t.pattern);
-            for (std::size_t j = 0; j < t.planes; ++j) {
-                planes[j] += out_bytes;
+        const std::size_t chunk_bytes = static_cast<std::size_t>(chunk.len);
+        Claim claim;
+        const Status claimed = rows.claim_chunk(chunk_bytes, &claim);
+        if (claimed == Status::ok) {
+            const auto *data = static_cast<const std::uint8_t *>(chunk.buf);
+            if (share_gil) {
+                const WithoutGil released;
+                rows.convert(claim, data);
+            } else {
+                rows.convert(claim, data);
             }
-            written += out_bytes;
         }
         PyBuffer_Release(&chunk);
         Py_DECREF(result);
 
-        if (!fits) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "Pillow's raw encoder returned %zu bytes, which is not a whole number "
-                         "of %zu-byte rows or overruns the %zu bytes left in the destination",
-                         in_bytes, in_row, (plane - written) / t.out_unit * t.in_unit);
+        if (claimed != Status::ok) {
+            raise_status(claimed, rows, chunk_bytes);
             break;
         }
         if (errcode < 0) {
@@ -136,16 +171,15 @@ int encode_into(PyObject *encode, const Py_buffer &dest, Py_ssize_t rows,
             break;
         }
         if (errcode == kCodecEnd) {
-            if (written != plane) {
-                PyErr_Format(PyExc_RuntimeError,
-                             "Pillow's raw encoder finished after %zu of %zu bytes",
-                             written / t.out_unit * t.in_unit, plane / t.out_unit * t.in_unit);
+            const Status finished = rows.finish();
+            if (finished != Status::ok) {
+                raise_status(finished, rows, 0);
                 break;
             }
             status = 0;
             break;
         }
-        if (in_bytes == 0) {
+        if (chunk_bytes == 0) {
             PyErr_SetString(PyExc_RuntimeError, "Pillow's raw encoder made no progress");
             break;
         }

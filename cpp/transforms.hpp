@@ -46,10 +46,12 @@ inline const char *describe(const TransformSpec &spec, const Kernels &kernels,
     const Pattern &p = spec.pattern;
     switch (spec.kind) {
         case Kind::copy:
-            *out = {1, 1, 1, p, copy_bytes};
-            return nullptr;
         case Kind::to_bool:
-            *out = {1, 1, 1, p, kernels.bytes_to_bool};
+            // Whole bytes, unchanged or made bools: nothing to pick.
+            if (p.count != 0) {
+                return "this kind of transform takes no channel pattern";
+            }
+            *out = {1, 1, 1, p, spec.kind == Kind::copy ? copy_bytes : kernels.bytes_to_bool};
             return nullptr;
         case Kind::interleaved:
         case Kind::planar:
@@ -82,10 +84,10 @@ inline const char *describe(const TransformSpec &spec, const Kernels &kernels,
     return nullptr;
 }
 
-// Returns nullptr when the spec is valid, otherwise why it is not.
-inline const char *validate(const TransformSpec &spec) {
-    ChunkTransform unused;
-    return describe(spec, scalar::kernels, &unused);
+// Returns nullptr when the spec is valid, otherwise why it is not; fills
+// `shape` with what the spec does (its kernel is the baseline one).
+inline const char *validate(const TransformSpec &spec, ChunkTransform *shape) {
+    return describe(spec, scalar::kernels, shape);
 }
 
 }  // namespace fastpil

@@ -86,20 +86,11 @@ def to_numpy(
     pixels = im.im
     if pixels.mode != mode:
         raise _mode_mismatch(mode, pixels.mode)
-    width, height = im.size
-    if box is None:
-        extents = (0, 0, width, height)
-    else:
-        extents = _box_extents(box, width, height)
-        width, height = extents[2] - extents[0], extents[3] - extents[1]
-    shape = plan.shape(width, height)
+    extents = (0, 0, *im.size) if box is None else _box_extents(box, *im.size)
     if out is not None:
+        shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
         out = _destination(out, shape, plan.dtype, f"a mode {mode!r} image")
-    if width == 0 or height == 0:
-        return numpy.empty(shape, plan.dtype) if out is None else out
-    return _core.convert(
-        pixels, mode, plan.rawmode, plan.transform, extents, shape, plan.dtype, out
-    )
+    return _core.convert(plan, pixels, extents, out)
 
 
 to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
@@ -211,8 +202,7 @@ def to_numpy_batch(
             raise ValueError(msg)
 
     plan = _modes.plan(mode, channels, layout)
-    width, height = size
-    extents = (0, 0, width, height) if box is None else _box_extents(box, width, height)
+    extents = (0, 0, *size) if box is None else _box_extents(box, *size)
     shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
     if listed is not None:
         for index, each in enumerate(listed):
@@ -223,40 +213,40 @@ def to_numpy_batch(
     else:
         count = len(listed) if listed is not None else _first_capacity(shape, plan.dtype)
         batch = numpy.empty((count, *shape), plan.dtype)
-    empty = extents[0] == extents[2] or extents[1] == extents[3]
+    per_image = math.prod(shape) * plan.dtype.itemsize
+    # NumPy cannot make a flat view of an empty array, nor is one needed.
+    flat = batch.data.cast("B") if per_image else memoryview(b"")
+    convert_into = _core.convert_into
     converted = 0
-    for im in itertools.chain((first,), iterator):
-        if listed is None:
-            check(converted, im)
-        if converted == len(batch):
-            if out is not None:
-                msg = f"images gave more than the {len(batch)} that out holds"
-                raise ValueError(msg)
-            # Growing in place: realloc moves large blocks with mremap on
-            # Linux, so this copies little. No view of `batch` is alive here.
-            batch.resize((2 * len(batch), *shape), refcheck=False)
-        im.load()
-        if im.mode != mode or im.size != size:
-            # A few file formats settle mode or size only when decoded.
-            check(converted, im)
-        pixels = im.im
-        if pixels.mode != mode:
-            raise _mode_mismatch(mode, pixels.mode)
-        if not empty:
-            _core.convert(
-                pixels,
-                mode,
-                plan.rawmode,
-                plan.transform,
-                extents,
-                shape,
-                plan.dtype,
-                batch[converted],
-            )
-        converted += 1
-    if converted != len(batch):
+    try:
+        for im in itertools.chain((first,), iterator):
+            if listed is None:
+                check(converted, im)
+            if converted == count:
+                if out is not None:
+                    msg = f"images gave more than the {count} that out holds"
+                    raise ValueError(msg)
+                # Growing in place: realloc moves large blocks with mremap on
+                # Linux, so this copies little. Nothing but `flat` views `batch`.
+                flat.release()
+                count *= 2
+                batch.resize((count, *shape), refcheck=False)
+                flat = batch.data.cast("B") if per_image else memoryview(b"")
+            im.load()
+            if im.mode != mode or im.size != size:
+                # A few file formats settle mode or size only when decoded.
+                check(converted, im)
+            pixels = im.im
+            if pixels.mode != mode:
+                raise _mode_mismatch(mode, pixels.mode)
+            if per_image:
+                convert_into(plan, pixels, extents, flat, converted * per_image)
+            converted += 1
+    finally:
+        flat.release()
+    if converted != count:
         if out is not None:
-            msg = f"images gave {converted} images; out holds {len(batch)}"
+            msg = f"images gave {converted} images; out holds {count}"
             raise ValueError(msg)
         batch.resize((converted, *shape), refcheck=False)
     return batch

@@ -23,7 +23,20 @@ cdef extern from "transforms.hpp" namespace "fastpil":
         Kind kind
         Pattern pattern
 
-    const char *validate(const TransformSpec &spec)
+    cdef struct ChunkTransform:
+        size_t in_unit
+        size_t out_unit
+        size_t planes
+
+    const char *validate(const TransformSpec &spec, ChunkTransform *shape)
+
+
+cdef extern from "chunks.hpp" namespace "fastpil":
+    cdef struct Geometry:
+        size_t rows
+        size_t packed_row
+        size_t planes
+        size_t array_row
 
 
 cdef extern from "dispatch.hpp" namespace "fastpil":
@@ -34,10 +47,14 @@ cdef extern from "dispatch.hpp" namespace "fastpil":
 
 
 cdef extern from "encode_loop.hpp" namespace "fastpil":
-    int encode_into(object encode, const Py_buffer &dest, Py_ssize_t rows,
-                    const TransformSpec &transform) except -1
+    int encode_into(object encode, const Py_buffer &dest, size_t offset, size_t length,
+                    const Geometry &geometry, const TransformSpec &transform) except -1
     int transform_buffers(const TransformSpec &transform, const Py_buffer *dst,
                           size_t planes, const Py_buffer &src) except -1
+
+
+cdef extern from "gil.hpp" namespace "fastpil":
+    size_t kernel_overlaps()
 
 
 cdef extern from "version.hpp":

@@ -1,11 +1,10 @@
 # cython: language_level=3
-# cython: freethreading_compatible=True
 # cython: auto_pickle=False
 """The thin shell between fastpil's Python API and its C++ core (cpp/).
 
-It turns Python objects into buffers and hands them to C++. Every choice
-(which raw mode, which transform, which shape and dtype) is made by the caller
-in fastpil._convert and fastpil._modes.
+It turns Python objects into buffers and lengths and hands them to C++. Every
+choice (which raw mode, which transform, which shape and dtype) is made by the
+caller in fastpil._convert and fastpil._modes, and arrives here as a Plan.
 """
 from cpython.buffer cimport (
     PyBUF_SIMPLE,
@@ -19,21 +18,25 @@ from PIL import Image
 
 __version__ = FASTPIL_VERSION.decode("ascii")
 
+cdef object _empty = numpy.empty
+cdef object _dtype = numpy.dtype
+
 
 cdef class Transform:
-    """A chunk transform, checked once and kept for every conversion that uses it.
+    """A chunk transform, checked once and immutable after.
 
     ``kind`` is a Kind; ``pixel_bytes`` the bytes of one encoded pixel and
-    ``pattern`` the byte of it each output channel takes (both used by the
-    interleaved and planar kinds only).
+    ``pattern`` the byte of it each output channel takes (both for the
+    interleaved and planar kinds only: the others take no pattern).
     """
 
     cdef TransformSpec spec
+    cdef ChunkTransform shape
     cdef readonly object kind
     cdef readonly int pixel_bytes
     cdef readonly bytes pattern
 
-    def __init__(self, kind, int pixel_bytes=1, bytes pattern=b""):
+    def __cinit__(self, kind, int pixel_bytes=1, bytes pattern not None=b""):
         if len(pattern) > 4 or not 0 < pixel_bytes < 256:
             raise ValueError("a pattern picks 1 to 4 channels from pixels of 1 to 4 bytes")
         self.spec.kind = <Kind><int>kind
@@ -41,7 +44,7 @@ cdef class Transform:
         self.spec.pattern.count = len(pattern)
         for j in range(4):
             self.spec.pattern.index[j] = pattern[j] if j < len(pattern) else 0
-        why = validate(self.spec)
+        why = validate(self.spec, &self.shape)
         if why != NULL:
             raise ValueError(why.decode("ascii"))
         self.kind = Kind(kind)
@@ -52,29 +55,106 @@ cdef class Transform:
         return f"Transform(Kind.{self.kind.name}, {self.pixel_bytes}, {self.pattern!r})"
 
 
-def convert(imaging, str mode, str rawmode, Transform transform not None, tuple extents,
-            tuple shape, dtype, out=None):
-    """Encode the ``extents`` box of ``imaging`` (an ``Image.im``) into an array.
+cdef class Plan:
+    """How to convert images of one mode with one set of options: what to
+    ask Pillow's encoder for, and the array it becomes. Made by
+    fastpil._modes; immutable.
 
-    The box ``extents`` is (x0, y0, x1, y1) and holds at least one pixel. ``out``, when given,
-    is a writable C-contiguous ndarray of ``shape`` and ``dtype`` (the caller
-    has checked). Returns the filled array.
+    ``packed_pixel`` is the bytes of one pixel in ``rawmode``; ``channels``
+    the length of the channel axis (0: none); ``planar`` puts it first.
     """
+
+    cdef readonly str mode
+    cdef readonly str rawmode
+    cdef readonly Transform transform
+    cdef readonly object dtype
+    cdef readonly int channels
+    cdef readonly bint planar
+    cdef readonly int packed_pixel
+    cdef size_t array_pixel  # bytes of one pixel in one plane of the array
+
+    def __cinit__(self, str mode not None, str rawmode not None, Transform transform not None,
+                  dtype, int channels, bint planar, int packed_pixel):
+        if channels < 0 or packed_pixel < 1 or (planar and channels == 0):
+            raise ValueError("a plan needs a channel count >= 0 (>= 1 when planar) and "
+                             "pixels of at least one byte")
+        self.mode = mode
+        self.rawmode = rawmode
+        self.transform = transform
+        self.dtype = _dtype(dtype)
+        self.channels = channels
+        self.planar = planar
+        self.packed_pixel = packed_pixel
+        self.array_pixel = self.dtype.itemsize * (1 if planar or channels == 0 else channels)
+
+    cpdef tuple shape(self, Py_ssize_t width, Py_ssize_t height):
+        """The array's shape for a region of ``width`` x ``height`` pixels."""
+        if self.channels == 0:
+            return (height, width)
+        if self.planar:
+            return (self.channels, height, width)
+        return (height, width, self.channels)
+
+    def __repr__(self):
+        return (f"Plan({self.mode!r}, {self.rawmode!r}, {self.transform!r}, {self.dtype}, "
+                f"channels={self.channels}, planar={self.planar}, "
+                f"packed_pixel={self.packed_pixel})")
+
+
+cdef object encoder_for(str mode, str rawmode):
+    # Image._getencoder would return Image.core.raw_encoder's encoder too,
+    # unless a Python encoder is registered under "raw"; it costs more than
+    # the rest of a small conversion, so it is asked only then.
+    if "raw" in Image.ENCODERS:
+        return Image._getencoder(mode, "raw", rawmode)
+    return Image.core.raw_encoder(mode, rawmode)
+
+
+cdef int encode_region(Plan plan, imaging, tuple extents, dest, Py_ssize_t offset) except -1:
+    """Encode ``extents`` of ``imaging`` into the flat bytes ``dest`` from ``offset``."""
     cdef Py_buffer view
-    cdef Py_ssize_t rows = extents[3] - extents[1]
-    array = numpy.empty(shape, dtype) if out is None else out
-    encoder = Image._getencoder(mode, "raw", rawmode)
+    cdef Geometry geometry
+    cdef Py_ssize_t width = extents[2] - extents[0]
+    cdef Py_ssize_t height = extents[3] - extents[1]
+    geometry.rows = height
+    geometry.packed_row = width * plan.packed_pixel
+    geometry.planes = plan.transform.shape.planes
+    geometry.array_row = width * plan.array_pixel
+    encoder = encoder_for(plan.mode, plan.rawmode)
     try:
         encoder.setimage(imaging, extents)
-        dest = memoryview(array).cast("B")
         PyObject_GetBuffer(dest, &view, PyBUF_WRITABLE)
         try:
-            encode_into(encoder.encode, view, rows, transform.spec)
+            encode_into(encoder.encode, view, offset,
+                        geometry.planes * geometry.rows * geometry.array_row, geometry,
+                        plan.transform.spec)
         finally:
             PyBuffer_Release(&view)
     finally:
         encoder.cleanup()
+    return 0
+
+
+def convert(Plan plan not None, imaging, tuple extents, out=None):
+    """Encode the ``extents`` box of ``imaging`` (an ``Image.im``) into an array.
+
+    The box is (x0, y0, x1, y1), within the image. ``out``, when given, is a
+    writable C-contiguous ndarray of the plan's shape and dtype (the caller
+    has checked). Returns the filled array.
+    """
+    cdef Py_ssize_t width = extents[2] - extents[0]
+    cdef Py_ssize_t height = extents[3] - extents[1]
+    array = _empty(plan.shape(width, height), plan.dtype) if out is None else out
+    if width > 0 and height > 0:
+        encode_region(plan, imaging, extents, memoryview(array).cast("B"), 0)
     return array
+
+
+def convert_into(Plan plan not None, imaging, tuple extents, dest, Py_ssize_t offset):
+    """Encode the ``extents`` box of ``imaging`` into the writable bytes
+    ``dest`` (a flat buffer, such as a whole batch) from byte ``offset``."""
+    if extents[2] > extents[0] and extents[3] > extents[1]:
+        encode_region(plan, imaging, extents, dest, offset)
 
 
 def simd_paths():
@@ -99,10 +179,10 @@ def select_simd_path(str name):
 
 
 def _transform(Transform transform not None, src, dst):
-    """Apply one chunk transform to the whole of ``src``, writing ``dst``.
+    """Internal, for tests of the kernels: apply one chunk transform to the
+    whole of ``src``, writing ``dst``, outside of any encoder.
 
-    ``dst`` is a sequence of writable buffers, one per output plane. For
-    tests of the kernels, outside of any encoder.
+    ``dst`` is a sequence of writable buffers, one per output plane.
     """
     cdef Py_buffer src_view
     cdef Py_buffer dst_views[4]
@@ -119,3 +199,9 @@ def _transform(Transform transform not None, src, dst):
         for j in range(planes):
             PyBuffer_Release(&dst_views[j])
         PyBuffer_Release(&src_view)
+
+
+def _kernel_overlaps():
+    """Internal, for tests: how many times a kernel began while another
+    thread's kernel was running, since the process started."""
+    return kernel_overlaps()

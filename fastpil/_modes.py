@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy
 from PIL import Image, ImageMode
 
 from . import _core
-from ._core import Kind, Transform
+from ._core import Kind, Plan, Transform
 
 LAYOUTS = ("HWC", "CHW")
 
@@ -37,23 +37,6 @@ _MULTIBAND_RAW = {
     "La": ("La", 2),
     "PA": ("PA", 2),
 }
-
-
-class Plan(NamedTuple):
-    """What to ask the encoder for, and what the result looks like."""
-
-    rawmode: str
-    transform: Transform
-    dtype: numpy.dtype[Any]
-    channels: int  # 0: the result has no channel axis
-    planar: bool
-
-    def shape(self, width: int, height: int) -> tuple[int, ...]:
-        if not self.channels:
-            return (height, width)
-        if self.planar:
-            return (self.channels, height, width)
-        return (height, width, self.channels)
 
 
 def _describe(mode: str) -> tuple[numpy.dtype[Any], tuple[str, ...]]:
@@ -93,32 +76,36 @@ def _find_plan(mode: str, channels: Any, layout: str) -> Plan:
     dtype, bands = _describe(mode)
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
-    multiband = sorted(_MULTIBAND_RAW)
-    if len(bands) == 1 or mode not in _MULTIBAND_RAW:
+    if mode not in _MULTIBAND_RAW:
+        # Pillow's own raw mode, as numpy.array() gets it: the image's bands,
+        # one sample of `dtype` each.
         if channels is not None or layout != "HWC":
             what = f"channels={channels!r}" if channels is not None else f"layout={layout!r}"
+            which = "has no channel axis" if len(bands) == 1 else "fastpil converts as is"
             msg = (
-                f"{what} does not apply to mode {mode!r}, which has no channel axis; "
-                f"it applies to the multi-band modes {', '.join(multiband)}"
+                f"{what} does not apply to mode {mode!r}, which {which}; "
+                f"it applies to the multi-band modes {', '.join(sorted(_MULTIBAND_RAW))}"
             )
             raise ValueError(msg)
         if mode == "1":
             # Raw mode "L" gives one byte of 0 or 255 per pixel, as numpy.array()
             # gets it; NumPy's bools must be 0 or 1.
-            return Plan("L", Transform(Kind.to_bool), dtype, 0, False)
-        return Plan(mode, Transform(Kind.copy), dtype, 0, False)
+            return Plan(mode, "L", Transform(Kind.to_bool), dtype, 0, False, 1)
+        count = len(bands) if len(bands) > 1 else 0
+        packed = dtype.itemsize * len(bands)
+        return Plan(mode, mode, Transform(Kind.copy), dtype, count, False, packed)
     rawmode, pixel_bytes = _MULTIBAND_RAW[mode]
     pattern = (
         bytes(range(len(bands))) if channels is None else _channel_pattern(mode, bands, channels)
     )
     if layout == "CHW":
         transform = Transform(Kind.planar, pixel_bytes, pattern)
-        return Plan(rawmode, transform, dtype, len(pattern), True)
+        return Plan(mode, rawmode, transform, dtype, len(pattern), True, pixel_bytes)
     if pattern == bytes(range(pixel_bytes)):
         # Every byte of the encoded pixel, in order: the bytes are the array's.
-        return Plan(rawmode, Transform(Kind.copy), dtype, len(bands), False)
+        return Plan(mode, rawmode, Transform(Kind.copy), dtype, len(bands), False, pixel_bytes)
     transform = Transform(Kind.interleaved, pixel_bytes, pattern)
-    return Plan(rawmode, transform, dtype, len(pattern), False)
+    return Plan(mode, rawmode, transform, dtype, len(pattern), False, pixel_bytes)
 
 
 def _check(mode: str, plan: Plan) -> None:
@@ -130,15 +117,7 @@ def _check(mode: str, plan: Plan) -> None:
     """
     probe = Image.new(mode, (3, 2))
     try:
-        _core.convert(
-            probe.im,
-            mode,
-            plan.rawmode,
-            plan.transform,
-            (0, 0, 3, 2),
-            plan.shape(3, 2),
-            plan.dtype,
-        )
+        _core.convert(plan, probe.im, (0, 0, 3, 2))
     except (OSError, RuntimeError, ValueError) as error:
         msg = (
             f"mode {mode!r} cannot be converted to {plan.channels or 1} band(s) of "
@@ -155,18 +134,21 @@ _plans_lock = threading.Lock()
 
 def plan(mode: str, channels: Any = None, layout: str = "HWC") -> Plan:
     """The plan for these options, worked out once per process."""
-    if channels is not None and not isinstance(channels, (str, tuple)):
-        # A list of band names, say: a tuple of them is a key for the cache.
-        channels = tuple(channels) if isinstance(channels, Sequence) else channels
-    key = (mode, channels, layout)
     try:
-        return _plans[key]
+        return _plans[mode, channels, layout]
     except KeyError:
-        pass
+        key = (mode, channels, layout)
     except TypeError:
-        # Options that cannot be a key (a set of names, say) are never
-        # valid; _find_plan says why.
-        return _find_plan(mode, channels, layout)
+        # A list of band names, say: a tuple of them is a key for the cache.
+        # Options that cannot be one (a set of names) are never valid, and
+        # _find_plan says why.
+        key = (mode, tuple(channels) if isinstance(channels, Sequence) else channels, layout)
+        try:
+            found = _plans.get(key)
+        except TypeError:
+            return _find_plan(mode, channels, layout)
+        if found is not None:
+            return found
     with _plans_lock:
         found = _plans.get(key)
         if found is None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy
 import pytest
+from encoders import real_encoder, use_encoders
 from oracle import random_image
-from PIL import Image
 
 import fastpil
 from fastpil import _modes
@@ -57,15 +57,14 @@ def failing_encoder(monkeypatch):
     def install(fail_at, how, *, warm=(), first_failing=0):
         for mode, options in warm:  # plans are checked with the real encoder
             _modes.plan(mode, options.get("channels"), options.get("layout", "HWC"))
-        real = Image._getencoder
 
-        def getencoder(*args):
+        def make_encoder(mode, rawmode):
             # Encoders before number `first_failing` never fail.
             failing = fail_at if len(made) >= first_failing else 0
-            made.append(FailingEncoder(real(*args), failing, how))
+            made.append(FailingEncoder(real_encoder(mode, rawmode), failing, how))
             return made[-1]
 
-        monkeypatch.setattr(Image, "_getencoder", getencoder)
+        use_encoders(monkeypatch, make_encoder)
         return made
 
     return install

@@ -13,12 +13,13 @@ import zlib
 
 import numpy
 import pytest
+from encoders import use_encoders
 from oracle import assert_matches_numpy, random_image
 from PIL import Image, ImageFile
 
 import fastpil
 from fastpil import _core
-from fastpil._core import Kind, Transform
+from fastpil._core import Kind, Plan, Transform
 
 SENTINEL = 0xA5
 
@@ -315,20 +316,12 @@ class OneRowEncoder:
 def test_rows_over_int_max_bytes_are_refused(monkeypatch):
     """Pillow's encoder counts a chunk's bytes in a C int: a row longer than
     INT_MAX cannot be asked for. The array is allocated but never touched."""
-    monkeypatch.setattr(Image, "_getencoder", lambda *args: OneRowEncoder())
+    use_encoders(monkeypatch, lambda mode, rawmode: OneRowEncoder())
     width = 2**31 + 64
     out = numpy.empty((1, width), numpy.uint8)  # pages are mapped on first touch
+    plan = Plan("L", "L", Transform(Kind.copy), numpy.uint8, 0, False, 1)
     with pytest.raises(ValueError, match=r"one row is 2147483712 bytes .* at most 2147483647"):
-        _core.convert(
-            Image.new("L", (1, 1)).im,
-            "L",
-            "L",
-            Transform(Kind.copy),
-            (0, 0, width, 1),
-            (1, width),
-            numpy.dtype(numpy.uint8),
-            out,
-        )
+        _core.convert(plan, Image.new("L", (1, 1)).im, (0, 0, width, 1), out)
 
 
 def test_claimed_size_beyond_the_pixels(monkeypatch):

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy
 import PIL
 import pytest
+from encoders import use_encoders
 from PIL import Image, ImageMode
 
 import fastpil
@@ -140,10 +141,10 @@ class FakeEncoder:
 def fake_encoder(monkeypatch):
     """Install a FakeEncoder with the given chunks; returns it."""
 
-    def install(chunks):
-        _modes.plan("L")  # worked out with the real encoder
+    def install(chunks, mode="L"):
+        _modes.plan(mode)  # worked out with the real encoder
         encoder = FakeEncoder(chunks)
-        monkeypatch.setattr(Image, "_getencoder", lambda *args: encoder)
+        use_encoders(monkeypatch, lambda mode, rawmode: encoder)
         return encoder
 
     return install
@@ -157,9 +158,9 @@ ROW = bytes(range(4))  # one row of a 4x2 "L" image
     [
         ([(4, -2, ROW)], RuntimeError, r"failed with error -2 \(broken data\)"),
         ([(4, -9, b"")], RuntimeError, r"error -9 \(out of memory\)"),
-        ([(8, 1, ROW * 3)], RuntimeError, "overruns"),
-        ([(3, 0, ROW[:3])], RuntimeError, "not a whole number"),
-        ([(4, 1, ROW)], RuntimeError, "finished after 4 of 8 bytes"),
+        ([(12, 1, ROW * 3)], RuntimeError, r"returned 3 rows \(12 bytes of the array\) when 2"),
+        ([(3, 0, ROW[:3])], RuntimeError, "3 bytes, which is not a whole number of its 4-byte"),
+        ([(4, 1, ROW)], RuntimeError, r"finished after 1 of 2 rows \(4 of 8 bytes of the"),
         ([(0, 0, b"")], RuntimeError, "made no progress"),
         ([(4, 0, ROW), OSError("disk on fire")], OSError, "disk on fire"),
         ([(4, 0)], TypeError, r"did not return \(status, errcode, data\)"),
@@ -173,6 +174,41 @@ def test_encoder_failures(fake_encoder, chunks, exc, match):
     with pytest.raises(exc, match=match):
         fastpil.to_numpy(Image.new("L", (4, 2)))
     assert encoder.cleaned_up
+
+
+RGBX_ROW = bytes(range(16))  # one row of a 4x2 "RGB" image, as raw mode RGBX
+
+
+@pytest.mark.parametrize(
+    ("chunks", "match"),
+    [
+        (
+            [(48, 1, RGBX_ROW * 3)],
+            r"^Pillow's raw encoder returned 3 rows \(36 bytes of the array\) when 2 rows "
+            r"\(24 bytes\) were left$",
+        ),
+        (
+            [(16, 0, RGBX_ROW), (32, 1, RGBX_ROW * 2)],
+            r"returned 2 rows \(24 bytes of the array\) when 1 rows \(12 bytes\) were left$",
+        ),
+        (
+            [(16, 1, RGBX_ROW)],
+            r"^Pillow's raw encoder finished after 1 of 2 rows \(12 of 24 bytes of the array\)$",
+        ),
+        (
+            [(15, 0, RGBX_ROW[:15])],
+            r"^Pillow's raw encoder returned 15 bytes, which is not a whole number of its "
+            r"16-byte rows$",
+        ),
+    ],
+)
+def test_encoder_misbehaving_is_reported_in_the_arrays_units(fake_encoder, chunks, match):
+    """RGB arrives with a padding byte (16-byte rows here) and is stored
+    without it (12-byte rows): rows are counted once, bytes as the array has
+    them, and each message names the one thing that went wrong."""
+    fake_encoder(chunks, mode="RGB")
+    with pytest.raises(RuntimeError, match=match):
+        fastpil.to_numpy(Image.new("RGB", (4, 2)))
 
 
 def test_encoder_chunks_reassembled(fake_encoder):

@@ -16,6 +16,7 @@ import time
 
 import numpy
 import pytest
+from encoders import real_encoder, use_encoders
 from PIL import Image
 
 import fastpil
@@ -102,13 +103,12 @@ def test_an_interrupted_conversion_leaks_nothing(alarm, monkeypatch):
     out = numpy.empty((8192, 8192), numpy.uint8)
     fastpil.to_numpy(im, out=out)
     encoders = []
-    real = Image._getencoder
 
-    def keep(*args):
-        encoders.append(real(*args))
+    def keep(mode, rawmode):
+        encoders.append(real_encoder(mode, rawmode))
         return encoders[-1]
 
-    monkeypatch.setattr(Image, "_getencoder", keep)
+    use_encoders(monkeypatch, keep)
     watched = [im, im.im, out]
     before = [sys.getrefcount(x) for x in watched]
     interrupt_part_way(im, out, alarm)

@@ -12,6 +12,7 @@ import tracemalloc
 
 import numpy
 import pytest
+from encoders import real_encoder, use_encoders
 from oracle import random_image
 from PIL import Image
 
@@ -60,7 +61,6 @@ class Workload:
         self.im.save(png, "PNG", compress_level=1)
         self.png = png.getvalue()
         self.truncated = self.png[: len(self.png) // 2]
-        self.real_getencoder = Image._getencoder
         self.failed = 0
         self.operations = [
             self.new_array,
@@ -124,11 +124,11 @@ class Workload:
             self.expect(OSError, "truncated", fastpil.to_numpy, im)
 
     def encoder_fails(self):
-        Image._getencoder = lambda *args: BrokenEncoder(self.real_getencoder(*args))
+        Image.ENCODERS["raw"] = lambda *args: BrokenEncoder(real_encoder(*args))
         try:
             self.expect(OSError, "disk on fire", fastpil.to_numpy, self.tall)
         finally:
-            Image._getencoder = self.real_getencoder
+            del Image.ENCODERS["raw"]
 
     def generator_raises(self):
         def images():
@@ -203,16 +203,21 @@ def test_references_are_returned(monkeypatch, rng):
     out = numpy.empty((500, 300, 3), numpy.uint8)
     fastpil.to_numpy(im)  # the plan, worked out with the real encoder
     encoders = []
-    real = Image._getencoder
 
     def keep(*args):
-        encoders.append(real(*args))
+        encoders.append(real_encoder(*args))
         return encoders[-1]
 
     expected = numpy.array(im)
-    monkeypatch.setattr(Image, "_getencoder", keep)
     watched = [im, im.im, out]
     before = [sys.getrefcount(x) for x in watched]
+    # Pillow's encoder as fastpil gets it by default, then through a
+    # registered Python encoder, which lets the test hold the encoders.
+    fastpil.to_numpy(im, out=out)
+    numpy.testing.assert_array_equal(out, expected)
+    fastpil.to_numpy(im)
+    assert [sys.getrefcount(x) for x in watched] == before
+    use_encoders(monkeypatch, keep)
     fastpil.to_numpy(im, out=out)
     numpy.testing.assert_array_equal(out, expected)
     fastpil.to_numpy(im)
@@ -221,10 +226,10 @@ def test_references_are_returned(monkeypatch, rng):
     assert [sys.getrefcount(x) for x in watched] == before
 
     def breaks_on_second_chunk(*args):
-        encoders.append(BrokenEncoder(real(*args)))
+        encoders.append(BrokenEncoder(real_encoder(*args)))
         return encoders[-1]
 
-    monkeypatch.setattr(Image, "_getencoder", breaks_on_second_chunk)
+    use_encoders(monkeypatch, breaks_on_second_chunk)
     with pytest.raises(OSError, match="disk on fire"):
         fastpil.to_numpy(im, out=out)
     with pytest.raises(OSError, match="disk on fire"):

@@ -1,0 +1,85 @@
+// The Python-free core of a conversion: where each chunk of Pillow's packed
+// rows goes in the array, checked against an explicit geometry, and the
+// kernel that moves its bytes. Pillow's codecs exchange whole rows in their
+// raw layout, a chunk at a time; the caller (encode_loop.cpp) talks to the
+// codec and hands each chunk here.
+//
+// A chunk is first *claimed* (its rows are checked and reserved, the running
+// offsets advance) and then *converted* (the kernel runs). Claiming is cheap
+// and must happen in chunk order; converting touches only the chunk, the
+// claimed rows of the array and the immutable transform, so the caller may
+// run it without the GIL, or defer it while it claims further chunks.
+//
+// The other direction (filling chunks from an array for Pillow's decoder)
+// claims rows by the room in a chunk instead of by its length, and runs a
+// kernel from array rows into the chunk.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "transforms.hpp"
+
+namespace fastpil {
+
+// The shape of one conversion in bytes, given by the caller, never inferred.
+struct Geometry {
+    std::size_t rows;        // rows in the region converted
+    std::size_t packed_row;  // bytes of one row in Pillow's raw layout
+    std::size_t planes;      // planes of the array: 1 when channels interleave
+    std::size_t array_row;   // bytes of one row of one plane of the array
+};
+
+enum class Status : int {
+    ok = 0,
+    bad_geometry,  // the geometry, the transform and the array disagree
+    ragged,        // a chunk is not a whole number of packed rows
+    overrun,       // a chunk has more rows than are left
+    incomplete,    // the codec finished with rows left
+};
+
+// Rows handed over by one chunk: rows [first, first + count) of every plane.
+struct Claim {
+    std::size_t first;
+    std::size_t count;
+};
+
+// Whether `geometry` describes whole pixels of `transform`, in an array of
+// `array_bytes` bytes. Returns Status::ok or Status::bad_geometry.
+Status check_geometry(const Geometry &geometry, const ChunkTransform &transform,
+                      std::size_t array_bytes);
+
+// The array side of one conversion: the rows claimed so far, and the planes
+// they go to. The array is C-contiguous: plane j starts j * rows * array_row
+// bytes into it.
+class ArrayRows {
+public:
+    // `geometry` must have passed check_geometry for `transform`.
+    ArrayRows(const Geometry &geometry, const ChunkTransform &transform, std::uint8_t *array);
+
+    // Claims the rows of a chunk of `length` packed bytes from the codec.
+    // Returns ok, ragged or overrun; only ok advances.
+    Status claim_chunk(std::size_t length, Claim *claim);
+
+    // Converts a claimed chunk of packed rows into the array.
+    void convert(const Claim &claim, const std::uint8_t *chunk) const;
+
+    // Claim and convert in one step.
+    Status accept(const std::uint8_t *chunk, std::size_t length);
+
+    // ok once every row has been claimed, else incomplete.
+    Status finish() const;
+
+    const Geometry &geometry() const { return geometry_; }
+    std::size_t rows_claimed() const { return claimed_; }
+    std::size_t rows_left() const { return geometry_.rows - claimed_; }
+
+private:
+    Geometry geometry_;
+    ChunkTransform transform_;
+    std::uint8_t *array_;
+    std::size_t plane_bytes_;
+    std::size_t claimed_ = 0;
+};
+
+}  // namespace fastpil
