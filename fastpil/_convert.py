@@ -6,10 +6,10 @@ import itertools
 import math
 import operator
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy
-from PIL import Image
+from PIL import Image, ImageFile
 
 from . import _core, _modes
 
@@ -37,6 +37,30 @@ def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
     if not isinstance(im, Image.Image):
         msg = f"{what} a PIL.Image.Image, not {type(im).__name__}"
         raise TypeError(msg)
+
+
+_IMAGE_LOAD = Image.Image.load
+_FILE_LOAD = ImageFile.ImageFile.load
+
+
+def _needs_load(im: Image.Image) -> bool:
+    """Whether ``im.load()`` could do anything but make a pixel-access object.
+
+    Pillow's own ``load()`` of an image that is already loaded only applies a
+    changed palette and returns a new pixel-access object, which costs a fifth
+    of converting a small image. Classes with a ``load()`` of their own, files
+    not yet decoded and changed palettes still get the call.
+    """
+    load = type(im).load
+    if load is _FILE_LOAD:
+        if cast(ImageFile.ImageFile, im).tile:
+            return True
+    elif load is not _IMAGE_LOAD:
+        return True
+    if "load" in im.__dict__:  # replaced on the instance
+        return True
+    palette = im.palette
+    return palette is not None and bool(palette.dirty)
 
 
 def _mode_mismatch(mode: str, pixels_mode: str) -> ValueError:
@@ -80,9 +104,13 @@ def to_numpy(
     # This path runs once per image, often on tiny images: every step costs.
     if not isinstance(im, Image.Image):
         _check_image(im)
-    im.load()
+    if _needs_load(im):
+        im.load()
     mode = im.mode
-    plan = _modes.plan(mode, channels, layout)
+    try:
+        plan = _modes._plans[mode, channels, layout]
+    except (KeyError, TypeError):
+        plan = _modes.plan(mode, channels, layout)
     pixels = im.im
     if pixels.mode != mode:
         raise _mode_mismatch(mode, pixels.mode)
@@ -206,7 +234,8 @@ def to_numpy_batch(
     shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
     if listed is not None:
         for index, each in enumerate(listed):
-            check(index, each)
+            if not isinstance(each, Image.Image) or each.mode != mode or each.size != size:
+                check(index, each)
     if out is not None:
         count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
         batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
@@ -217,7 +246,7 @@ def to_numpy_batch(
     # NumPy cannot make a flat view of an empty array, nor is one needed.
     flat = batch.data.cast("B") if per_image else memoryview(b"")
     convert_into = _core.convert_into
-    converted = 0
+    converted = offset = 0
     try:
         for im in itertools.chain((first,), iterator):
             if listed is None:
@@ -232,7 +261,8 @@ def to_numpy_batch(
                 count *= 2
                 batch.resize((count, *shape), refcheck=False)
                 flat = batch.data.cast("B") if per_image else memoryview(b"")
-            im.load()
+            if _needs_load(im):
+                im.load()
             if im.mode != mode or im.size != size:
                 # A few file formats settle mode or size only when decoded.
                 check(converted, im)
@@ -240,8 +270,9 @@ def to_numpy_batch(
             if pixels.mode != mode:
                 raise _mode_mismatch(mode, pixels.mode)
             if per_image:
-                convert_into(plan, pixels, extents, flat, converted * per_image)
+                convert_into(plan, pixels, extents, flat, offset)
             converted += 1
+            offset += per_image
     finally:
         flat.release()
     if converted != count:

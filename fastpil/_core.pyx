@@ -101,13 +101,18 @@ cdef class Plan:
                 f"packed_pixel={self.packed_pixel})")
 
 
+# Pillow registers Python codecs in these dicts, and never replaces them.
+cdef dict _ENCODERS = Image.ENCODERS
+cdef object _raw_encoder = Image.core.raw_encoder
+
+
 cdef object encoder_for(str mode, str rawmode):
     # Image._getencoder would return Image.core.raw_encoder's encoder too,
-    # unless a Python encoder is registered under "raw"; it costs more than
+    # unless a Python encoder is registered under "raw"; it costs as much as
     # the rest of a small conversion, so it is asked only then.
-    if "raw" in Image.ENCODERS:
+    if "raw" in _ENCODERS:
         return Image._getencoder(mode, "raw", rawmode)
-    return Image.core.raw_encoder(mode, rawmode)
+    return _raw_encoder(mode, rawmode)
 
 
 cdef int encode_region(Plan plan, imaging, tuple extents, dest, Py_ssize_t offset) except -1:
