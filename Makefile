@@ -15,16 +15,17 @@ BENCH_ARGS ?=
 # Packaging tools for dist-check and test-matrix, kept apart from $(VENV).
 TOOLS_VENV ?= .venv-tools
 TOOLS_PY := $(TOOLS_VENV)/bin/python
-# The C++ kernel test: native (every x86 path, under the sanitizers) and
-# cross-compiled for aarch64 (NEON and scalar), run under qemu-user.
-KERNEL_TEST_DIR := build/kernel-tests
-KERNEL_TEST_FLAGS := -std=c++17 -O3 -Wall -Wextra -Wpedantic -Werror -Icpp
-NATIVE_TEST_FLAGS := $(KERNEL_TEST_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
-AARCH64_CXX ?= aarch64-linux-gnu-g++
-QEMU_AARCH64 ?= qemu-aarch64
+# The C++ tests (tests/cpp, built by meson): natively under the sanitizers,
+# every x86 kernel table required, and cross-compiled for aarch64 (NEON and
+# scalar) under qemu-user.
+MESON := $(BIN)/meson
+CPP_NATIVE := build/cpp-native
+CPP_AARCH64 := build/cpp-aarch64
 # The kernel tables the native run must test; a CPU lacking one fails the run.
 NATIVE_KERNELS ?= avx2,ssse3,scalar
 CROSS_APT_PACKAGES := g++-aarch64-linux-gnu qemu-user
+# How long make fuzz runs the C++ chunk-core fuzzer.
+CPP_FUZZ_SECONDS ?= 60
 # The docs: HTML and doctests, every warning an error.
 DOCS_BUILD := build/docs
 # Run from docs/, where `import fastpil` can only find the installed package
@@ -35,11 +36,13 @@ SPHINX := cd docs && ../$(BIN)/sphinx-build -W --keep-going -q -d ../$(DOCS_BUIL
 	test-cross cross-tools clean docs doctest bench-docs profile-docs
 
 help:
-	@echo "make test         build fastpil into $(VENV) and run the test suite"
+	@echo "make test         build fastpil into $(VENV) and run the test suite (pytest, then"
+	@echo "                  the C++ tests of the kernels and the chunk core)"
 	@echo "make test-slow    the tests marked slow (leaks, a 2.25 GB image; up to 7 GB)"
 	@echo "make sanitize     build with AddressSanitizer and UBSan, run the suite under them"
-	@echo "make fuzz         hypothesis with FUZZ_EXAMPLES examples a test, then atheris"
-	@echo "                  for FUZZ_SECONDS (defaults: 20000 and 600)"
+	@echo "make fuzz         hypothesis with FUZZ_EXAMPLES examples a test, atheris for"
+	@echo "                  FUZZ_SECONDS, the C++ chunk-core fuzzer for CPP_FUZZ_SECONDS"
+	@echo "                  (defaults: 20000, 600 and 60)"
 	@echo "make bench        build fastpil into $(VENV) and run the benchmark (a few minutes;"
 	@echo "                  BENCH_ARGS=--quick for a smoke run, --full for everything)"
 	@echo "make bench-patch  numpy.array with and without fastpil.patch(), then imageio"
@@ -47,8 +50,8 @@ help:
 	@echo "                  installed wheel in a fresh venv, check the conda-forge recipe"
 	@echo "make test-matrix  test the oldest and newest NumPy/Pillow/Python claimed, each"
 	@echo "                  in a fresh venv with versions pinned from PyPI"
-	@echo "make test-cross   test the C++ kernels natively (x86 paths, sanitizers) and"
-	@echo "                  cross-compiled for aarch64 under qemu (apt-installs the tools)"
+	@echo "make test-cross   the C++ tests (kernels, chunk core) natively under the sanitizers"
+	@echo "                  and cross-compiled for aarch64 under qemu (apt-installs the tools)"
 	@echo "make docs         build fastpil into $(VENV), then the HTML docs into"
 	@echo "                  $(DOCS_BUILD)/html and run every example in them as a doctest"
 	@echo "make doctest      only the doctests of the docs"
@@ -67,7 +70,7 @@ requirements = $$($(PY) -c 'import sys, tomllib; \
 $(VENV)/.installed-test: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(PIP) install $(call requirements,test)
+	$(PIP) install $(call requirements,test) ninja
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
@@ -85,6 +88,7 @@ install: $(VENV)/.installed-test
 # tests import the installed package.
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+	$(MESON) test -C build/venv --print-errorlogs
 
 test-slow: install
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
@@ -104,6 +108,8 @@ fuzz: install $(VENV)/.installed-fuzz
 	mkdir -p build/fuzz/corpus
 	$(PY) tests/atheris_fuzz.py build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) \
 		-artifact_prefix=build/fuzz/ -rss_limit_mb=4096 -print_final_stats=1
+	$(MESON) compile -C build/venv test_chunks
+	build/venv/test_chunks --seconds $(CPP_FUZZ_SECONDS) --seed $$(date +%s)
 
 # The extension built with AddressSanitizer and UndefinedBehaviorSanitizer
 # (gcc's runtimes) in a venv of its own, and the whole suite run under them,
@@ -189,10 +195,10 @@ test-matrix: $(TOOLS_VENV)/.installed
 
 # Debian's cross compiler and qemu-user, installed when missing (needs root).
 cross-tools:
-	@if ! command -v $(AARCH64_CXX) >/dev/null || ! command -v $(QEMU_AARCH64) >/dev/null; then \
+	@if ! command -v aarch64-linux-gnu-g++ >/dev/null || ! command -v qemu-aarch64 >/dev/null; then \
 		echo "installing $(CROSS_APT_PACKAGES) with apt-get"; \
 		if [ "$$(id -u)" != 0 ]; then \
-			echo "error: $(AARCH64_CXX) or $(QEMU_AARCH64) is missing and installing" \
+			echo "error: aarch64-linux-gnu-g++ or qemu-aarch64 is missing and installing" \
 				"$(CROSS_APT_PACKAGES) needs root" >&2; exit 1; fi; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends \
@@ -200,27 +206,14 @@ cross-tools:
 			echo "error: apt-get could not install $(CROSS_APT_PACKAGES)" >&2; exit 1; }; \
 	fi
 
-test-cross: cross-tools
-	rm -rf $(KERNEL_TEST_DIR) && mkdir -p $(KERNEL_TEST_DIR)/native $(KERNEL_TEST_DIR)/aarch64
-	@# Flags per instruction set as in meson.build's kernel_builds.
-	$(CXX) $(NATIVE_TEST_FLAGS) -DFASTPIL_HAVE_X86_KERNELS -DFASTPIL_ISA_SCALAR \
-		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/native/kernels_scalar.o
-	$(CXX) $(NATIVE_TEST_FLAGS) -DFASTPIL_HAVE_X86_KERNELS -DFASTPIL_ISA_SSSE3 -mssse3 \
-		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/native/kernels_ssse3.o
-	$(CXX) $(NATIVE_TEST_FLAGS) -DFASTPIL_HAVE_X86_KERNELS -DFASTPIL_ISA_AVX2 -mavx2 \
-		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/native/kernels_avx2.o
-	$(CXX) $(NATIVE_TEST_FLAGS) -DFASTPIL_HAVE_X86_KERNELS \
-		cpp/dispatch.cpp tests/cpp/test_kernels.cpp $(KERNEL_TEST_DIR)/native/kernels_*.o \
-		-o $(KERNEL_TEST_DIR)/native/test_kernels
-	$(KERNEL_TEST_DIR)/native/test_kernels --require $(NATIVE_KERNELS)
-	$(AARCH64_CXX) $(KERNEL_TEST_FLAGS) -DFASTPIL_HAVE_NEON_KERNELS -DFASTPIL_ISA_SCALAR \
-		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/aarch64/kernels_scalar.o
-	$(AARCH64_CXX) $(KERNEL_TEST_FLAGS) -DFASTPIL_HAVE_NEON_KERNELS -DFASTPIL_ISA_NEON \
-		-c cpp/kernels.cpp -o $(KERNEL_TEST_DIR)/aarch64/kernels_neon.o
-	$(AARCH64_CXX) $(KERNEL_TEST_FLAGS) -DFASTPIL_HAVE_NEON_KERNELS -static \
-		cpp/dispatch.cpp tests/cpp/test_kernels.cpp $(KERNEL_TEST_DIR)/aarch64/kernels_*.o \
-		-o $(KERNEL_TEST_DIR)/aarch64/test_kernels
-	$(QEMU_AARCH64) $(KERNEL_TEST_DIR)/aarch64/test_kernels --require neon,scalar
+test-cross: cross-tools $(VENV)/.installed-test
+	rm -rf $(CPP_NATIVE) $(CPP_AARCH64)
+	$(MESON) setup $(CPP_NATIVE) --native-file .ci/cpp-only.ini -Dwerror=true \
+		-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
+		"-Dcpp_args=-fno-sanitize-recover=all -fno-omit-frame-pointer"
+	FASTPIL_REQUIRE_KERNELS=$(NATIVE_KERNELS) $(MESON) test -C $(CPP_NATIVE) --print-errorlogs
+	$(MESON) setup $(CPP_AARCH64) --cross-file .ci/aarch64-cross.ini -Dwerror=true
+	FASTPIL_REQUIRE_KERNELS=neon,scalar $(MESON) test -C $(CPP_AARCH64) --print-errorlogs
 
 clean:
 	rm -rf build dist $(VENV) $(TOOLS_VENV) $(SANITIZE_VENV)

@@ -6,10 +6,10 @@ import itertools
 import math
 import operator
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 import numpy
-from PIL import Image, ImageFile
+from PIL import Image
 
 from . import _core, _modes
 
@@ -40,24 +40,18 @@ def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
 
 
 _IMAGE_LOAD = Image.Image.load
-_FILE_LOAD = ImageFile.ImageFile.load
 
 
 def _needs_load(im: Image.Image) -> bool:
     """Whether ``im.load()`` could do anything but make a pixel-access object.
 
-    Pillow's own ``load()`` of an image that is already loaded only applies a
+    For an image made in memory (``Image.new``, ``frombytes``, the result of
+    ``convert``, ``resize`` and the like), Pillow's ``load()`` applies a
     changed palette and returns a new pixel-access object, which costs a fifth
-    of converting a small image. Classes with a ``load()`` of their own, files
-    not yet decoded and changed palettes still get the call.
+    of converting a small image. Images from files, classes or instances with
+    a ``load()`` of their own, and changed palettes still get the call.
     """
-    load = type(im).load
-    if load is _FILE_LOAD:
-        if cast(ImageFile.ImageFile, im).tile:
-            return True
-    elif load is not _IMAGE_LOAD:
-        return True
-    if "load" in im.__dict__:  # replaced on the instance
+    if type(im).load is not _IMAGE_LOAD or "load" in im.__dict__:
         return True
     palette = im.palette
     return palette is not None and bool(palette.dirty)

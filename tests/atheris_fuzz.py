@@ -8,7 +8,7 @@ a file. The property is test_corrupt.like_pillow's: the array numpy.array(im)
 gives, or the exception it raises, type and message. Pillow's Python
 plugins are instrumented, so inputs that reach new parsing code are kept and
 mutated further. An empty corpus directory is first filled with the seeds of
-tests/fuzzing.py. A mismatch, or a crash, stops the run and libFuzzer writes
+tests/corpus.py. A mismatch, or a crash, stops the run and libFuzzer writes
 the input to crash-*.
 """
 
@@ -29,7 +29,7 @@ with atheris.instrument_imports(include=["PIL", "fastpil"]):
 
     Image.init()  # imports every format plugin, instrumented
 
-from fuzzing import seed_files
+from corpus import seed_files
 from test_corrupt import CONVERTERS, like_pillow
 
 NAMES = sorted(CONVERTERS)

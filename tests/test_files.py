@@ -1,60 +1,30 @@
-"""Images decoded from real files, written by the tests themselves."""
+"""Images decoded from real files (tests/corpus.py), opened lazily."""
 
 from __future__ import annotations
 
-import numpy
+import io
+
 import pytest
+from corpus import FILES, encode, file_id
 from oracle import assert_matches_numpy
 from PIL import Image
 
 import fastpil
 
-
-def noise(mode, size=(67, 45)):
-    """Noisy content in ``mode``, so compression leaves something to check."""
-    rgb = Image.merge("RGB", [Image.effect_noise(size, 60 + 10 * i) for i in range(3)])
-    if mode == "RGBA":
-        return Image.merge("RGBA", [*rgb.split(), Image.linear_gradient("L").resize(size)])
-    if mode == "I;16":
-        wide = numpy.asarray(Image.effect_noise(size, 90), dtype=numpy.uint16) * 257
-        return Image.fromarray(wide)
-    return rgb.convert(mode)
+# Formats whose Pillow reader decodes the whole image as it opens the file.
+DECODED_ON_OPEN = {"WEBP", "ICO"}
 
 
-CASES = [
-    ("PNG", "RGB"),
-    ("PNG", "RGBA"),
-    ("PNG", "L"),
-    ("PNG", "LA"),
-    ("PNG", "P"),
-    ("PNG", "1"),
-    ("PNG", "I;16"),
-    ("JPEG", "RGB"),
-    ("JPEG", "L"),
-    ("JPEG", "CMYK"),
-    ("TIFF", "I;16"),
-    ("TIFF", "RGB"),
-    ("TIFF", "F"),
-    ("TIFF", "1"),
-    ("GIF", "P"),
-    ("BMP", "1"),
-    ("BMP", "RGB"),
-    ("WEBP", "RGBA"),
-]
-
-
-@pytest.mark.parametrize(("fmt", "mode"), CASES, ids=[f"{f}-{m}" for f, m in CASES])
-def test_decoded_files(tmp_path, fmt, mode):
-    Image.init()
-    if fmt not in Image.SAVE or fmt not in Image.OPEN:
-        pytest.fail(f"this Pillow cannot write and read {fmt}")
-    path = tmp_path / f"image.{fmt.lower()}"
-    noise(mode).save(path, fmt)
-    with Image.open(path) as lazy:
-        if fmt != "WEBP":  # Pillow's WebP reader decodes as it opens the file
+@pytest.mark.parametrize(("fmt", "mode", "options"), FILES, ids=[file_id(*f) for f in FILES])
+def test_decoded_files(fmt, mode, options):
+    data = encode(fmt, mode, options, size=(67, 45))
+    if data is None:
+        pytest.skip(f"this Pillow cannot write {file_id(fmt, mode, options)}")
+    with Image.open(io.BytesIO(data)) as lazy:
+        if fmt not in DECODED_ON_OPEN:
             assert lazy.tile, "the file should not be decoded yet"
         result = fastpil.to_numpy(lazy)
-    with Image.open(path) as reference:
+    with Image.open(io.BytesIO(data)) as reference:
         assert reference.mode == lazy.mode
         assert_matches_numpy(result, reference)
     assert result.size > 0

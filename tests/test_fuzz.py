@@ -14,7 +14,7 @@ import os
 
 import numpy
 import pytest
-from fuzzing import mutate, seed_files
+from corpus import mutate, seed_files
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from oracle import MODES

@@ -7,11 +7,14 @@
 //
 //   test_kernels [--require NAME,NAME...]
 //
-// --require fails the run unless each named table was tested, so that a CPU
-// or build lacking one is reported rather than silently skipped.
+// --require (or the environment variable FASTPIL_REQUIRE_KERNELS, which
+// `meson test` passes through) fails the run unless each named table was
+// tested, so that a CPU or build lacking one is reported rather than
+// silently skipped.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <random>
@@ -193,6 +196,9 @@ std::vector<std::string> split_names(const char *list) {
 
 int main(int argc, char **argv) {
     std::vector<std::string> required;
+    if (const char *names = std::getenv("FASTPIL_REQUIRE_KERNELS"); names && *names) {
+        required = split_names(names);
+    }
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--require") == 0 && i + 1 < argc) {
             required = split_names(argv[++i]);

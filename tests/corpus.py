@@ -1,6 +1,10 @@
-"""What the fuzz tests start from: small valid files of many formats and modes.
+"""The image files the tests decode: one noise generator, one list of files.
 
-Shared by tests/test_fuzz.py (hypothesis) and tests/atheris_fuzz.py (atheris).
+Every file is written by the tests themselves, from noisy content so that
+compression leaves something to check and every part of the file carries
+pixels. tests/test_files.py decodes each one, tests/test_corrupt.py truncates
+and corrupts them, and the fuzzers (tests/test_fuzz.py, tests/atheris_fuzz.py)
+start from them.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from PIL import Image
 SIZE = (23, 17)  # odd, and under one vector step per row for the small modes
 
 # (format, mode, save options): every format this Pillow writes and reads
-# that fastpil can meet in practice, in the modes each one keeps.
-SEEDS = [
+# that fastpil can meet in practice, in the modes each one keeps, compressed
+# and not.
+FILES = [
     ("PNG", "1", {}),
     ("PNG", "L", {}),
     ("PNG", "LA", {}),
@@ -24,22 +29,25 @@ SEEDS = [
     ("PNG", "RGBA", {}),
     ("PNG", "I;16", {}),
     ("JPEG", "L", {}),
+    ("JPEG", "L", {"progressive": True}),
     ("JPEG", "RGB", {}),
     ("JPEG", "RGB", {"progressive": True}),
     ("JPEG", "CMYK", {}),
     ("GIF", "P", {}),
     ("GIF", "L", {}),
     ("TIFF", "1", {}),
+    ("TIFF", "1", {"compression": "group4"}),
     ("TIFF", "L", {}),
+    ("TIFF", "L", {"compression": "tiff_deflate"}),
+    ("TIFF", "L", {"compression": "packbits"}),
     ("TIFF", "RGB", {}),
+    ("TIFF", "RGB", {"compression": "tiff_lzw"}),
     ("TIFF", "RGBA", {}),
     ("TIFF", "CMYK", {}),
     ("TIFF", "YCbCr", {}),
     ("TIFF", "LAB", {}),
     ("TIFF", "I;16", {}),
     ("TIFF", "F", {}),
-    ("TIFF", "RGB", {"compression": "tiff_lzw"}),
-    ("TIFF", "L", {"compression": "packbits"}),
     ("BMP", "1", {}),
     ("BMP", "L", {}),
     ("BMP", "P", {}),
@@ -66,30 +74,36 @@ SEEDS = [
 ]
 
 
-def _content(mode):
-    rgb = Image.merge("RGB", [Image.effect_noise(SIZE, 60 + 10 * i) for i in range(3)])
+def file_id(fmt: str, mode: str, options: dict) -> str:
+    return f"{fmt}-{mode}-{'-'.join(f'{k}={v}' for k, v in options.items()) or 'plain'}"
+
+
+def noise(mode: str, size: tuple[int, int] = SIZE) -> Image.Image:
+    """Noisy content in ``mode``: every band varies, 16-bit ones over their range."""
+    rgb = Image.merge("RGB", [Image.effect_noise(size, 60 + 10 * i) for i in range(3)])
     if mode in ("I;16", "I", "F"):
-        wide = numpy.asarray(rgb.convert("L"), dtype=numpy.uint32) * 257
-        return Image.fromarray(wide.astype(numpy.uint16)).convert(mode)
+        wide = numpy.asarray(rgb.convert("L"), dtype=numpy.uint16) * 257
+        return Image.fromarray(wide).convert(mode)
     if mode in ("RGBA", "LA"):
         return Image.merge("RGBA", [*rgb.split(), rgb.convert("L")]).convert(mode)
     return rgb.convert(mode)
 
 
+def encode(fmt: str, mode: str, options: dict, size: tuple[int, int] = SIZE) -> bytes | None:
+    """The file, or None when this Pillow cannot write it (a codec it lacks)."""
+    buf = io.BytesIO()
+    try:
+        noise(mode, size).save(buf, fmt, **options)
+    except (OSError, KeyError, ValueError):
+        return None
+    return buf.getvalue()
+
+
 @functools.cache
-def seed_files():
-    """Each seed written to bytes, as name -> bytes; formats this Pillow
-    cannot write are left out."""
-    files = {}
-    for fmt, mode, options in SEEDS:
-        buf = io.BytesIO()
-        try:
-            _content(mode).save(buf, fmt, **options)
-        except (OSError, KeyError, ValueError):
-            continue  # a codec this build of Pillow lacks
-        name = f"{fmt}-{mode}-{'-'.join(f'{k}={v}' for k, v in options.items()) or 'plain'}"
-        files[name] = buf.getvalue()
-    return files
+def seed_files() -> dict[str, bytes]:
+    """Each file this Pillow can write, as id -> bytes, for the fuzzers."""
+    found = {file_id(*spec): encode(*spec) for spec in FILES}
+    return {name: data for name, data in found.items() if data is not None}
 
 
 def mutate(data, edits):
