@@ -91,11 +91,11 @@ def test_a_signal_stops_the_conversion_between_chunks(alarm, monkeypatch):
     width = height = 8192
     im = Image.new("L", (width, height), VALUE)
     out = numpy.empty((height, width), numpy.uint8)
+    # interrupt_part_way fails unless the handler ran with some rows written
+    # and others not: between chunks, not after the last. How soon after the
+    # signal is timed by the slow test below, away from a busy test run.
     done, latency = interrupt_part_way(im, out, alarm)
     print(f"\nstopped after {done} of {height} rows, {latency * 1e6:.0f} us after the signal")
-    # A chunk here is 3 rows (64 KiB); the answer comes within a few of them
-    # even on a busy machine.
-    assert latency < 0.05
 
 
 def test_an_interrupted_conversion_leaks_nothing(alarm, monkeypatch):
@@ -173,4 +173,6 @@ def ctrl_c_part_way():
             killer.kill()
             killer.wait()
     print(f"\nstopped after {done} of {height} rows, {latency * 1e6:.0f} us after Ctrl-C")
+    # A chunk here is 1 row (50,000 bytes); the answer comes within a few of
+    # them even on a busy machine.
     assert latency < 0.05

@@ -147,3 +147,27 @@ def test_transform_describes_itself():
     assert transform.kind == Kind.planar
     assert (transform.pixel_bytes, transform.pattern) == (4, b"\2\1\0")
     assert repr(transform) == "Transform(Kind.planar, 4, b'\\x02\\x01\\x00')"
+
+
+def test_transform_cannot_be_changed_once_built():
+    """Plans are cached for the whole process: a transform changed in place
+    would change every later conversion."""
+    transform = Transform(Kind.planar, 4, b"\2\1\0")
+    transform.__init__(Kind.copy)
+    assert (transform.kind, transform.pixel_bytes, transform.pattern) == (
+        Kind.planar,
+        4,
+        b"\2\1\0",
+    )
+    with pytest.raises(AttributeError):
+        transform.pattern = b"\0"  # type: ignore[misc]
+    src = bytes(range(8))
+    planes = [bytearray(2) for _ in range(3)]
+    _transform(transform, src, planes)
+    assert planes == [bytearray(b"\2\6"), bytearray(b"\1\5"), bytearray(b"\0\4")]
+
+
+@pytest.mark.parametrize("kind", [Kind.copy, Kind.to_bool])
+def test_kinds_without_a_pattern_refuse_one(kind):
+    with pytest.raises(ValueError, match="takes no channel pattern"):
+        Transform(kind, 4, b"\0\1")

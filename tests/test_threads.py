@@ -125,6 +125,33 @@ def test_threads_filling_one_batch(rng):
     )
 
 
+def test_kernels_of_different_threads_run_at_once(rng):
+    """Images large enough that threads converting together release the GIL
+    around their kernels: kernels of different threads, and one thread's
+    kernel with another's encoder, really run at the same time, into arrays
+    of their own and into disjoint parts of one batch. Repeated until the
+    kernels were seen to overlap, so that the test never passes without."""
+    images = [random_image("RGB", (333 + 2 * i, 300), rng) for i in range(THREADS)]
+    expected = [reference(im, **OPTIONS[i]) for i, im in enumerate(images)]
+    same_size = [random_image("RGBA", (400, 300), rng) for _ in range(THREADS)]
+    batch = numpy.zeros((THREADS, 4, 300, 400), numpy.uint8)
+    wanted_batch = numpy.stack([reference(im, layout="CHW") for im in same_size])
+
+    def work(index):
+        for _ in range(4):
+            result = fastpil.to_numpy(images[index], **OPTIONS[index])
+            numpy.testing.assert_array_equal(result, expected[index])
+            fastpil.to_numpy(same_size[index], out=batch[index], layout="CHW")
+
+    before = _core._kernel_overlaps()
+    for _ in range(50):
+        run_together(work)
+        if _core._kernel_overlaps() > before:
+            break
+    assert _core._kernel_overlaps() > before, "no two kernels ever ran at once"
+    numpy.testing.assert_array_equal(batch, wanted_batch)
+
+
 def test_plans_worked_out_concurrently(monkeypatch, rng):
     """Every thread meets every (mode, channels, layout) for the first time at
     once: they race to work out and cache the same plans."""
