@@ -36,7 +36,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (
+    ROOT,
+    CheckFailed,
+    output,
+    report_failure,
+    run,
+)
+
 # Everything building, testing and reading fastpil needs; the rest of the
 # repository (CI, benchmarks, developer tooling) stays out of the sdist
 # through export-ignore in .gitattributes.
@@ -46,19 +53,8 @@ SDIST_FILES = ("CHANGELOG.md", "LICENSE", "README.md", "meson.build", "pyproject
 WHEEL_SOURCE_SUFFIXES = (".py", ".pyi", ".typed")
 
 
-class CheckFailed(Exception):
-    pass
-
-
-def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
-    print(f"+ {' '.join(command)}", flush=True)
-    subprocess.run(command, check=True, cwd=cwd, env=env)
-
-
 def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True
-    ).stdout
+    return output(["git", "-C", str(ROOT), *args])
 
 
 def committed_files(*paths: str) -> set[str]:
@@ -146,14 +142,9 @@ def test_installed_wheel(wheel: Path, sdist: Path, python: str, work: Path) -> N
     shutil.copytree(unpacked / "tests", tests / "tests")
     shutil.copy2(unpacked / "pyproject.toml", tests / "pyproject.toml")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FASTPIL_SIMD")}
-    located = subprocess.run(
-        [venv_python, "-c", "import fastpil; print(fastpil.__file__)"],
-        cwd=tests,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    located = output(
+        [venv_python, "-c", "import fastpil; print(fastpil.__file__)"], cwd=tests, env=env
+    ).strip()
     if not Path(located).is_relative_to(venv):
         raise CheckFailed(f"fastpil imports from {located}, not from the fresh venv")
     print(f"fastpil imports from {located}")
@@ -209,12 +200,8 @@ def main() -> int:
                 args.python,
             ]
         )
-    except CheckFailed as error:
-        print(f"dist-check: {error}", file=sys.stderr)
-        return 1
-    except subprocess.CalledProcessError as error:
-        print(f"dist-check: {' '.join(map(str, error.cmd))} failed", file=sys.stderr)
-        return 1
+    except (CheckFailed, subprocess.CalledProcessError) as error:
+        return report_failure("dist-check", error)
     print(f"dist-check: {sdist.name} and {wheel.name} are ready")
     return 0
 

@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, CheckFailed, output, report_failure, run
 
 OLDEST = [
     "numpy==1.23.5",
@@ -67,15 +67,6 @@ ROWS = {
     "newest-py3.12": Row("3.12", NEWEST),
     "newest-py3.13": Row("3.13", NEWEST),
 }
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
-    print(f"+ {' '.join(command)}", flush=True)
-    subprocess.run(command, check=True, cwd=cwd, env=env)
 
 
 def runs(interpreter: str, version: str) -> bool:
@@ -131,7 +122,7 @@ def test_row(name: str, row: Row, interpreter: str, sdist: Path, work: Path) -> 
         if path.name not in ("tests", "pyproject.toml"):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FASTPIL_SIMD")}
-    probe = subprocess.run(
+    probe = output(
         [
             python,
             "-c",
@@ -142,10 +133,7 @@ def test_row(name: str, row: Row, interpreter: str, sdist: Path, work: Path) -> 
         ],
         cwd=unpacked,
         env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.splitlines()
+    ).splitlines()
     located, versions = probe[0], probe[1]
     if not Path(located).is_relative_to(venv):
         raise CheckFailed(f"{name}: fastpil imports from {located}, not from the row's venv")
@@ -174,12 +162,8 @@ def main() -> int:
                 print(f"== {name}: {' '.join(ROWS[name].pins)}", flush=True)
                 summary = test_row(name, ROWS[name], interpreters[name], sdist, work)
                 results.append(f"{name}: passed in {time.monotonic() - started:.0f} s: {summary}")
-    except CheckFailed as error:
-        print(f"test-matrix: {error}", file=sys.stderr)
-        return 1
-    except subprocess.CalledProcessError as error:
-        print(f"test-matrix: {' '.join(map(str, error.cmd))} failed", file=sys.stderr)
-        return 1
+    except (CheckFailed, subprocess.CalledProcessError) as error:
+        return report_failure("test-matrix", error)
     print("\n".join(["test-matrix:", *results]))
     return 0
 

@@ -34,9 +34,16 @@ from typing import Any
 import rattler_build
 import tomllib
 
-HERE = Path(__file__).resolve().parent
-RECIPE = HERE / "recipe.yaml"
-ROOT = HERE.parent.parent
+# Run as a script, this file has only its own directory on sys.path; common.py is one up.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import (
+    ROOT,
+    CheckFailed,
+    report_failure,
+    run,
+)
+
+RECIPE = Path(__file__).resolve().parent / "recipe.yaml"
 SHA256_LINE = re.compile(r'^(  sdist_sha256: )"([0-9a-f]*)"$', re.MULTILINE)
 
 # Values in the style of conda-forge's global pinning. The feedstock's own
@@ -76,10 +83,6 @@ PLATFORMS = [
     ("osx-arm64", "osx-64"),
     ("win-64", "win-64"),
 ]
-
-
-class CheckFailed(Exception):
-    pass
 
 
 def require(condition: bool, message: str) -> None:
@@ -207,12 +210,6 @@ def check_rendered(
                 require(name in members, f"{where}: test file {name} is not in the sdist")
 
 
-def run(command: list[str] | str, **kwargs: Any) -> None:
-    shown = command if isinstance(command, str) else " ".join(command)
-    print(f"+ {shown}", flush=True)
-    subprocess.run(command, check=True, **kwargs)
-
-
 def build_and_test(recipe: dict[str, Any], sdist: Path, python: str, work: Path) -> None:
     """The recipe's build script and tests, with a venv as the conda environment."""
     with tarfile.open(sdist) as archive:
@@ -313,12 +310,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as work:
             native = next(r for r in rendered if r["target"] == r["built_on"] == "linux-64")
             build_and_test(native, sdist, args.python, Path(work))
-    except CheckFailed as error:
-        print(f"{RECIPE.name}: {error}", file=sys.stderr)
-        return 1
-    except subprocess.CalledProcessError as error:
-        print(f"{RECIPE.name}: {error.cmd} failed", file=sys.stderr)
-        return 1
+    except (CheckFailed, subprocess.CalledProcessError) as error:
+        return report_failure(RECIPE.name, error)
     print(f"{RECIPE.name}: build script and tests pass against {sdist.name}")
     return 0
 

@@ -1,0 +1,39 @@
+"""The helpers the CI scripts share, written here and nowhere else.
+
+dist_check.py, test_matrix.py and conda-forge/check.py import this module as
+``common``: they are run as scripts, not as a package.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+    print(f"+ {' '.join(command)}", flush=True)
+    subprocess.run(command, check=True, cwd=cwd, env=env)
+
+
+def output(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    """The standard output of a command that must succeed; unlike run(), not echoed."""
+    return subprocess.run(
+        command, check=True, cwd=cwd, env=env, capture_output=True, text=True
+    ).stdout
+
+
+def report_failure(script: str, error: CheckFailed | subprocess.CalledProcessError) -> int:
+    """Say why ``script`` failed, on stderr; returns its exit status."""
+    if isinstance(error, subprocess.CalledProcessError):
+        # The command has already said what went wrong on its own output.
+        print(f"{script}: {' '.join(map(str, error.cmd))} failed", file=sys.stderr)
+    else:
+        print(f"{script}: {error}", file=sys.stderr)
+    return 1
