@@ -6,6 +6,7 @@ dist_check.py, test_matrix.py and conda-forge/check.py import this module as
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,16 @@ def report_failure(script: str, error: CheckFailed | subprocess.CalledProcessErr
     else:
         print(f"{script}: {error}", file=sys.stderr)
     return 1
+
+
+def project_version() -> str:
+    """The version in meson.build's project(), the one place it is written."""
+    text = (ROOT / "meson.build").read_text()
+    project = re.search(r"project\((.*?)\n\)", text, re.DOTALL)
+    if project is None:
+        raise CheckFailed("meson.build has no project()")
+    # \b: project() also has meson_version:, the Meson it needs.
+    version = re.search(r"\bversion:\s*'([^']+)'", project.group(1))
+    if version is None:
+        raise CheckFailed("meson.build's project() has no version")
+    return version.group(1)

@@ -40,6 +40,7 @@ from common import (
     ROOT,
     CheckFailed,
     output,
+    project_version,
     report_failure,
     run,
 )
@@ -61,14 +62,6 @@ def committed_files(*paths: str) -> set[str]:
     """Paths of the files in HEAD (under ``paths``, if given)."""
     listing = git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *paths)
     return set(listing.split("\0")) - {""}
-
-
-def project_version() -> str:
-    meson_build = (ROOT / "meson.build").read_text()
-    match = re.search(r"project\(.*?version:\s*'([^']+)'", meson_build, re.DOTALL)
-    if match is None:
-        raise CheckFailed("meson.build's project() has no version")
-    return match.group(1)
 
 
 def check_sdist(sdist: Path, version: str) -> None:

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import (
     ROOT,
     CheckFailed,
+    project_version,
     report_failure,
     run,
 )
@@ -110,17 +111,6 @@ def pip_requirement(spec: str) -> str | None:
         f"no PyPI equivalent for conda requirement {spec!r}",
     )
     return name + "".join(parts[1:])
-
-
-def meson_version() -> str:
-    text = (ROOT / "meson.build").read_text()
-    match = re.search(r"project\((.*?)\n\)", text, re.DOTALL)
-    require(match is not None, "meson.build has no project()")
-    assert match is not None
-    version = re.search(r"version:\s*'([^']+)'", match.group(1))
-    require(version is not None, "meson.build's project() has no version")
-    assert version is not None
-    return version.group(1)
 
 
 def render(recipe_text: str, requires_python: str) -> list[dict[str, Any]]:
@@ -293,7 +283,7 @@ def main() -> int:
         top = archive.getnames()[0].split("/")[0]
         members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     try:
-        version = meson_version()
+        version = project_version()
         context_version = re.search(r'^  version: "([^"]+)"$', text, re.MULTILINE)
         require(
             context_version is not None and context_version.group(1) == version,
