@@ -6,9 +6,11 @@ dist_check.py, test_matrix.py and conda-forge/check.py import this module as
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,3 +53,17 @@ def project_version() -> str:
     if version is None:
         raise CheckFailed("meson.build's project() has no version")
     return version.group(1)
+
+
+def create_venv(python: str, venv: Path) -> Path:
+    """A fresh venv of ``python`` at ``venv``; returns the directory of its scripts."""
+    run([python, "-m", "venv", str(venv)])
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
+def unpack_sdist(sdist: Path, into: Path) -> Path:
+    """Unpacks ``sdist`` into ``into``; returns the directory it unpacked to."""
+    with tarfile.open(sdist) as archive:
+        archive.extractall(into, filter="data")
+    [unpacked] = into.iterdir()
+    return unpacked

@@ -39,10 +39,12 @@ from pathlib import Path
 from common import (
     ROOT,
     CheckFailed,
+    create_venv,
     output,
     project_version,
     report_failure,
     run,
+    unpack_sdist,
 )
 
 # Everything building, testing and reading fastpil needs; the rest of the
@@ -119,17 +121,14 @@ def check_wheel(wheel: Path, version: str) -> None:
 
 def test_installed_wheel(wheel: Path, sdist: Path, python: str, work: Path) -> None:
     venv = work / "venv"
-    run([python, "-m", "venv", str(venv)])
-    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    bindir = create_venv(python, venv)
     venv_python = str(bindir / "python")
     pip = [venv_python, "-m", "pip", "--disable-pip-version-check", "--quiet"]
     run([*pip, "install", f"{wheel}[test]", "mypy>=1.18"])
     run([*pip, "check"])
 
     # The tests come from the sdist, so a file it lacks fails them here.
-    with tarfile.open(sdist) as archive:
-        archive.extractall(work / "sdist", filter="data")
-    [unpacked] = (work / "sdist").iterdir()
+    unpacked = unpack_sdist(sdist, work / "sdist")
     tests = work / "tests-run"
     tests.mkdir()
     shutil.copytree(unpacked / "tests", tests / "tests")

@@ -27,13 +27,20 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, CheckFailed, output, report_failure, run
+from common import (
+    ROOT,
+    CheckFailed,
+    create_venv,
+    output,
+    report_failure,
+    run,
+    unpack_sdist,
+)
 
 OLDEST = [
     "numpy==1.23.5",
@@ -103,8 +110,7 @@ def find_interpreter(version: str, explicit: dict[str, str]) -> str:
 
 def test_row(name: str, row: Row, interpreter: str, sdist: Path, work: Path) -> str:
     venv = work / name
-    run([interpreter, "-m", "venv", str(venv)])
-    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    bindir = create_venv(interpreter, venv)
     python = str(bindir / "python")
     pip = [python, "-m", "pip", "--disable-pip-version-check", "--quiet"]
     run([*pip, "install", *row.pins, "ninja"])
@@ -114,10 +120,7 @@ def test_row(name: str, row: Row, interpreter: str, sdist: Path, work: Path) -> 
     run([*pip, "install", "--no-deps", str(wheel)])
     run([*pip, "check"])
 
-    tests = work / f"{name}-tests"
-    with tarfile.open(sdist) as archive:
-        archive.extractall(tests, filter="data")
-    [unpacked] = tests.iterdir()
+    unpacked = unpack_sdist(sdist, work / f"{name}-tests")
     for path in unpacked.iterdir():
         if path.name not in ("tests", "pyproject.toml"):
             shutil.rmtree(path) if path.is_dir() else path.unlink()

@@ -39,9 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import (
     ROOT,
     CheckFailed,
+    create_venv,
     project_version,
     report_failure,
     run,
+    unpack_sdist,
 )
 
 RECIPE = Path(__file__).resolve().parent / "recipe.yaml"
@@ -202,12 +204,9 @@ def check_rendered(
 
 def build_and_test(recipe: dict[str, Any], sdist: Path, python: str, work: Path) -> None:
     """The recipe's build script and tests, with a venv as the conda environment."""
-    with tarfile.open(sdist) as archive:
-        archive.extractall(work / "src", filter="data")
-    [src] = (work / "src").iterdir()
+    src = unpack_sdist(sdist, work / "src")
     env_dir = work / "env"
-    run([python, "-m", "venv", str(env_dir)])
-    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    bindir = create_venv(python, env_dir)
     env_python = str(bindir / "python")
     pip = [env_python, "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
     reqs = recipe["requirements"]
