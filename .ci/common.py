@@ -67,3 +67,27 @@ def unpack_sdist(sdist: Path, into: Path) -> Path:
         archive.extractall(into, filter="data")
     [unpacked] = into.iterdir()
     return unpacked
+
+
+def tests_env() -> dict[str, str]:
+    """This process's environment, for running the tests.
+
+    Without PYTHONPATH, which could make a source tree importable, and without
+    FASTPIL_SIMD, which would narrow the kernels the tests cover.
+    """
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FASTPIL_SIMD")}
+
+
+def check_import_location(
+    python: str, *, cwd: Path, env: dict[str, str], venv: Path, venv_name: str
+) -> str:
+    """Where ``python`` run in ``cwd`` imports fastpil from, which must be in ``venv``.
+
+    Checked from where the tests run, so that they test the installed package
+    and not a source tree that happens to be importable there.
+    """
+    probe = [python, "-c", "import fastpil; print(fastpil.__file__)"]
+    located = output(probe, cwd=cwd, env=env).strip()
+    if not Path(located).is_relative_to(venv):
+        raise CheckFailed(f"fastpil imports from {located}, not from {venv_name}")
+    return located

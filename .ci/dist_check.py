@@ -39,11 +39,13 @@ from pathlib import Path
 from common import (
     ROOT,
     CheckFailed,
+    check_import_location,
     create_venv,
     output,
     project_version,
     report_failure,
     run,
+    tests_env,
     unpack_sdist,
 )
 
@@ -133,12 +135,10 @@ def test_installed_wheel(wheel: Path, sdist: Path, python: str, work: Path) -> N
     tests.mkdir()
     shutil.copytree(unpacked / "tests", tests / "tests")
     shutil.copy2(unpacked / "pyproject.toml", tests / "pyproject.toml")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FASTPIL_SIMD")}
-    located = output(
-        [venv_python, "-c", "import fastpil; print(fastpil.__file__)"], cwd=tests, env=env
-    ).strip()
-    if not Path(located).is_relative_to(venv):
-        raise CheckFailed(f"fastpil imports from {located}, not from the fresh venv")
+    env = tests_env()
+    located = check_import_location(
+        venv_python, cwd=tests, env=env, venv=venv, venv_name="the fresh venv"
+    )
     print(f"fastpil imports from {located}")
     run([str(bindir / "pytest"), "-p", "no:cacheprovider"], cwd=tests, env=env)
 

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import (
     ROOT,
     CheckFailed,
+    check_import_location,
     create_venv,
     project_version,
     report_failure,
@@ -240,18 +241,7 @@ def build_and_test(recipe: dict[str, Any], sdist: Path, python: str, work: Path)
                 run([env_python, "-m", "pip", "check"], cwd=test_dir, env=env)
         for line in test.get("script", []):
             run(["bash", "-euc", line], cwd=test_dir, env=env)
-    located = subprocess.run(
-        [env_python, "-c", "import fastpil; print(fastpil.__file__)"],
-        cwd=work,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    require(
-        Path(located).is_relative_to(env_dir),
-        f"the tests imported fastpil from {located}, not from the environment",
-    )
+    check_import_location(env_python, cwd=work, env=env, venv=env_dir, venv_name="the environment")
 
 
 def main() -> int:
