@@ -36,7 +36,19 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (
+    ROOT,
+    CheckFailed,
+    check_import_location,
+    create_venv,
+    output,
+    project_version,
+    report_failure,
+    run,
+    tests_env,
+    unpack_sdist,
+)
+
 # Everything building, testing and reading fastpil needs; the rest of the
 # repository (CI, benchmarks, developer tooling) stays out of the sdist
 # through export-ignore in .gitattributes.
@@ -46,33 +58,14 @@ SDIST_FILES = ("CHANGELOG.md", "LICENSE", "README.md", "meson.build", "pyproject
 WHEEL_SOURCE_SUFFIXES = (".py", ".pyi", ".typed")
 
 
-class CheckFailed(Exception):
-    pass
-
-
-def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
-    print(f"+ {' '.join(command)}", flush=True)
-    subprocess.run(command, check=True, cwd=cwd, env=env)
-
-
 def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True
-    ).stdout
+    return output(["git", "-C", str(ROOT), *args])
 
 
 def committed_files(*paths: str) -> set[str]:
     """Paths of the files in HEAD (under ``paths``, if given)."""
     listing = git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *paths)
     return set(listing.split("\0")) - {""}
-
-
-def project_version() -> str:
-    meson_build = (ROOT / "meson.build").read_text()
-    match = re.search(r"project\(.*?version:\s*'([^']+)'", meson_build, re.DOTALL)
-    if match is None:
-        raise CheckFailed("meson.build's project() has no version")
-    return match.group(1)
 
 
 def check_sdist(sdist: Path, version: str) -> None:
@@ -130,32 +123,22 @@ def check_wheel(wheel: Path, version: str) -> None:
 
 def test_installed_wheel(wheel: Path, sdist: Path, python: str, work: Path) -> None:
     venv = work / "venv"
-    run([python, "-m", "venv", str(venv)])
-    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    bindir = create_venv(python, venv)
     venv_python = str(bindir / "python")
     pip = [venv_python, "-m", "pip", "--disable-pip-version-check", "--quiet"]
     run([*pip, "install", f"{wheel}[test]", "mypy>=1.18"])
     run([*pip, "check"])
 
     # The tests come from the sdist, so a file it lacks fails them here.
-    with tarfile.open(sdist) as archive:
-        archive.extractall(work / "sdist", filter="data")
-    [unpacked] = (work / "sdist").iterdir()
+    unpacked = unpack_sdist(sdist, work / "sdist")
     tests = work / "tests-run"
     tests.mkdir()
     shutil.copytree(unpacked / "tests", tests / "tests")
     shutil.copy2(unpacked / "pyproject.toml", tests / "pyproject.toml")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FASTPIL_SIMD")}
-    located = subprocess.run(
-        [venv_python, "-c", "import fastpil; print(fastpil.__file__)"],
-        cwd=tests,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if not Path(located).is_relative_to(venv):
-        raise CheckFailed(f"fastpil imports from {located}, not from the fresh venv")
+    env = tests_env()
+    located = check_import_location(
+        venv_python, cwd=tests, env=env, venv=venv, venv_name="the fresh venv"
+    )
     print(f"fastpil imports from {located}")
     run([str(bindir / "pytest"), "-p", "no:cacheprovider"], cwd=tests, env=env)
 
@@ -209,12 +192,8 @@ def main() -> int:
                 args.python,
             ]
         )
-    except CheckFailed as error:
-        print(f"dist-check: {error}", file=sys.stderr)
-        return 1
-    except subprocess.CalledProcessError as error:
-        print(f"dist-check: {' '.join(map(str, error.cmd))} failed", file=sys.stderr)
-        return 1
+    except (CheckFailed, subprocess.CalledProcessError) as error:
+        return report_failure("dist-check", error)
     print(f"dist-check: {sdist.name} and {wheel.name} are ready")
     return 0
 

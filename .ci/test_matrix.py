@@ -27,13 +27,22 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (
+    ROOT,
+    CheckFailed,
+    check_import_location,
+    create_venv,
+    output,
+    report_failure,
+    run,
+    tests_env,
+    unpack_sdist,
+)
 
 OLDEST = [
     "numpy==1.23.5",
@@ -67,15 +76,6 @@ ROWS = {
     "newest-py3.12": Row("3.12", NEWEST),
     "newest-py3.13": Row("3.13", NEWEST),
 }
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
-    print(f"+ {' '.join(command)}", flush=True)
-    subprocess.run(command, check=True, cwd=cwd, env=env)
 
 
 def runs(interpreter: str, version: str) -> bool:
@@ -112,8 +112,7 @@ def find_interpreter(version: str, explicit: dict[str, str]) -> str:
 
 def test_row(name: str, row: Row, interpreter: str, sdist: Path, work: Path) -> str:
     venv = work / name
-    run([interpreter, "-m", "venv", str(venv)])
-    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    bindir = create_venv(interpreter, venv)
     python = str(bindir / "python")
     pip = [python, "-m", "pip", "--disable-pip-version-check", "--quiet"]
     run([*pip, "install", *row.pins, "ninja"])
@@ -123,32 +122,25 @@ def test_row(name: str, row: Row, interpreter: str, sdist: Path, work: Path) -> 
     run([*pip, "install", "--no-deps", str(wheel)])
     run([*pip, "check"])
 
-    tests = work / f"{name}-tests"
-    with tarfile.open(sdist) as archive:
-        archive.extractall(tests, filter="data")
-    [unpacked] = tests.iterdir()
+    unpacked = unpack_sdist(sdist, work / f"{name}-tests")
     for path in unpacked.iterdir():
         if path.name not in ("tests", "pyproject.toml"):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FASTPIL_SIMD")}
-    probe = subprocess.run(
+    env = tests_env()
+    located = check_import_location(
+        python, cwd=unpacked, env=env, venv=venv, venv_name=f"the venv of row {name}"
+    )
+    versions = output(
         [
             python,
             "-c",
-            "import platform, numpy, PIL, fastpil; "
-            "print(fastpil.__file__); "
+            "import platform, numpy, PIL; "
             "print(f'Python {platform.python_version()}, NumPy {numpy.__version__}, "
             "Pillow {PIL.__version__}')",
         ],
         cwd=unpacked,
         env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.splitlines()
-    located, versions = probe[0], probe[1]
-    if not Path(located).is_relative_to(venv):
-        raise CheckFailed(f"{name}: fastpil imports from {located}, not from the row's venv")
+    ).strip()
     print(f"{versions}; fastpil from {located}", flush=True)
     run([str(bindir / "pytest"), "-p", "no:cacheprovider", "-q"], cwd=unpacked, env=env)
     return f"{versions} ({wheel.name})"
@@ -174,12 +166,8 @@ def main() -> int:
                 print(f"== {name}: {' '.join(ROWS[name].pins)}", flush=True)
                 summary = test_row(name, ROWS[name], interpreters[name], sdist, work)
                 results.append(f"{name}: passed in {time.monotonic() - started:.0f} s: {summary}")
-    except CheckFailed as error:
-        print(f"test-matrix: {error}", file=sys.stderr)
-        return 1
-    except subprocess.CalledProcessError as error:
-        print(f"test-matrix: {' '.join(map(str, error.cmd))} failed", file=sys.stderr)
-        return 1
+    except (CheckFailed, subprocess.CalledProcessError) as error:
+        return report_failure("test-matrix", error)
     print("\n".join(["test-matrix:", *results]))
     return 0
 

@@ -34,9 +34,20 @@ from typing import Any
 import rattler_build
 import tomllib
 
-HERE = Path(__file__).resolve().parent
-RECIPE = HERE / "recipe.yaml"
-ROOT = HERE.parent.parent
+# Run as a script, this file has only its own directory on sys.path; common.py is one up.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import (
+    ROOT,
+    CheckFailed,
+    check_import_location,
+    create_venv,
+    project_version,
+    report_failure,
+    run,
+    unpack_sdist,
+)
+
+RECIPE = Path(__file__).resolve().parent / "recipe.yaml"
 SHA256_LINE = re.compile(r'^(  sdist_sha256: )"([0-9a-f]*)"$', re.MULTILINE)
 
 # Values in the style of conda-forge's global pinning. The feedstock's own
@@ -78,10 +89,6 @@ PLATFORMS = [
 ]
 
 
-class CheckFailed(Exception):
-    pass
-
-
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailed(message)
@@ -107,17 +114,6 @@ def pip_requirement(spec: str) -> str | None:
         f"no PyPI equivalent for conda requirement {spec!r}",
     )
     return name + "".join(parts[1:])
-
-
-def meson_version() -> str:
-    text = (ROOT / "meson.build").read_text()
-    match = re.search(r"project\((.*?)\n\)", text, re.DOTALL)
-    require(match is not None, "meson.build has no project()")
-    assert match is not None
-    version = re.search(r"version:\s*'([^']+)'", match.group(1))
-    require(version is not None, "meson.build's project() has no version")
-    assert version is not None
-    return version.group(1)
 
 
 def render(recipe_text: str, requires_python: str) -> list[dict[str, Any]]:
@@ -207,20 +203,11 @@ def check_rendered(
                 require(name in members, f"{where}: test file {name} is not in the sdist")
 
 
-def run(command: list[str] | str, **kwargs: Any) -> None:
-    shown = command if isinstance(command, str) else " ".join(command)
-    print(f"+ {shown}", flush=True)
-    subprocess.run(command, check=True, **kwargs)
-
-
 def build_and_test(recipe: dict[str, Any], sdist: Path, python: str, work: Path) -> None:
     """The recipe's build script and tests, with a venv as the conda environment."""
-    with tarfile.open(sdist) as archive:
-        archive.extractall(work / "src", filter="data")
-    [src] = (work / "src").iterdir()
+    src = unpack_sdist(sdist, work / "src")
     env_dir = work / "env"
-    run([python, "-m", "venv", str(env_dir)])
-    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    bindir = create_venv(python, env_dir)
     env_python = str(bindir / "python")
     pip = [env_python, "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
     reqs = recipe["requirements"]
@@ -254,18 +241,7 @@ def build_and_test(recipe: dict[str, Any], sdist: Path, python: str, work: Path)
                 run([env_python, "-m", "pip", "check"], cwd=test_dir, env=env)
         for line in test.get("script", []):
             run(["bash", "-euc", line], cwd=test_dir, env=env)
-    located = subprocess.run(
-        [env_python, "-c", "import fastpil; print(fastpil.__file__)"],
-        cwd=work,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    require(
-        Path(located).is_relative_to(env_dir),
-        f"the tests imported fastpil from {located}, not from the environment",
-    )
+    check_import_location(env_python, cwd=work, env=env, venv=env_dir, venv_name="the environment")
 
 
 def main() -> int:
@@ -296,7 +272,7 @@ def main() -> int:
         top = archive.getnames()[0].split("/")[0]
         members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     try:
-        version = meson_version()
+        version = project_version()
         context_version = re.search(r'^  version: "([^"]+)"$', text, re.MULTILINE)
         require(
             context_version is not None and context_version.group(1) == version,
@@ -313,12 +289,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as work:
             native = next(r for r in rendered if r["target"] == r["built_on"] == "linux-64")
             build_and_test(native, sdist, args.python, Path(work))
-    except CheckFailed as error:
-        print(f"{RECIPE.name}: {error}", file=sys.stderr)
-        return 1
-    except subprocess.CalledProcessError as error:
-        print(f"{RECIPE.name}: {error.cmd} failed", file=sys.stderr)
-        return 1
+    except (CheckFailed, subprocess.CalledProcessError) as error:
+        return report_failure(RECIPE.name, error)
     print(f"{RECIPE.name}: build script and tests pass against {sdist.name}")
     return 0
 
