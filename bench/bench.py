@@ -24,6 +24,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy
 import PIL
@@ -122,8 +123,17 @@ def repetitions(size: tuple[int, int], args: argparse.Namespace) -> tuple[int, i
     return (rounds * 2, block) if args.full else (rounds, block)
 
 
-def check(name: str, result: numpy.ndarray, expected: numpy.ndarray, what: str) -> None:
-    """Exit unless ``result`` equals ``expected`` (bools as values, whatever their bytes)."""
+def check(name: str, result: Any, expected: Any, what: str) -> None:
+    """Exit unless ``result`` equals ``expected`` (bools as values, whatever their bytes).
+
+    A list or tuple of arrays (one per image) is checked against each image of
+    ``expected`` in turn."""
+    if isinstance(result, (list, tuple)):
+        if len(result) != len(expected):
+            sys.exit(f"{name} gives {len(result)} arrays, not {len(expected)}, for {what}")
+        for one, wanted in zip(result, expected, strict=True):
+            check(name, one, wanted, what)
+        return
     same = result.dtype == expected.dtype and result.shape == expected.shape
     if same and result.dtype == bool:
         same = numpy.array_equal(result.view(numpy.uint8) != 0, expected.view(numpy.uint8) != 0)
@@ -221,7 +231,15 @@ def run_case(case: Case, names: list[str] | None, args: argparse.Namespace) -> d
         rounds, block = repetitions(case.size, args)
         if case.scenario == "batch":
             block = max(1, block // 8)
+        if case.scenario == "threads":
+            rounds, block = (1, 1) if args.quick else (4, 2)
         samples = interleaved(arg, converts, rounds, block, case.state)
+        for name, convert in converts.items():
+            # A contender that converts a block of images per call (threads.py)
+            # is reported per image.
+            per_call = getattr(convert, "images", 1)
+            samples[name].seconds = [s / per_call for s in samples[name].seconds]
+            samples[name].faults = [f / per_call for f in samples[name].faults]
     return {
         "scenario": case.scenario,
         "mode": case.mode,

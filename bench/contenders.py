@@ -19,6 +19,7 @@ from typing import Any
 import numpy
 import PIL
 from PIL import Image, ImageFile
+from threads import one_thread, two_threads
 
 import fastpil
 
@@ -182,6 +183,12 @@ CONTENDERS = {
 }
 
 
+# Every mode the installed Pillow can make an image of, as the tests take them.
+SMALL_MODES = sorted(
+    {*Image.MODES, "I;16", "I;16L", "I;16B", "I;16N"} - {"BGR;15", "BGR;16", "BGR;24"}
+)
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -238,10 +245,24 @@ def box_option(box: tuple[int, int, int, int]) -> Convert:
     return lambda im: fastpil.to_numpy(im, box=box)
 
 
-def batch_of_64(mode: str, size: tuple[int, int]) -> list[Image.Image]:
-    rng = numpy.random.default_rng(64)
-    row = len(Image.new(mode, (size[0], 1)).tobytes())
-    return [Image.frombytes(mode, size, rng.bytes(row * size[1])) for _ in range(64)]
+def batch_of(count: int) -> Callable[[str, tuple[int, int]], list[Image.Image]]:
+    """Make inputs of ``count`` distinct images of random content."""
+
+    def make(mode: str, size: tuple[int, int]) -> list[Image.Image]:
+        rng = numpy.random.default_rng(count)
+        row = len(Image.new(mode, (size[0], 1)).tobytes())
+        return [Image.frombytes(mode, size, rng.bytes(row * size[1])) for _ in range(count)]
+
+    return make
+
+
+def two_images(mode: str, size: tuple[int, int]) -> tuple[Image.Image, Image.Image]:
+    first, second = batch_of(2)(mode, size)
+    return first, second
+
+
+def each_of(convert: Convert) -> Callable[[Any], tuple[numpy.ndarray, ...]]:
+    return lambda images: tuple(convert(im) for im in images)
 
 
 def stack_of(convert: Convert) -> Convert:
@@ -421,8 +442,88 @@ SCENARIOS = {
             ),
             [("batch vs numpy", "stack of numpy.array", "to_numpy_batch")],
             ["RGB"],
-            make_input=batch_of_64,
+            make_input=batch_of(64),
             sizes=["256", "1024"],
+        ),
+        Scenario(
+            "small batch",
+            "256 small images in one (256, H, W, C) array",
+            lambda images: numpy.stack([numpy.array(im) for im in images]),
+            contenders(
+                Contender(
+                    "stack of numpy.array",
+                    "numpy.stack([numpy.array(im) for im in images])",
+                    always(stack_of(numpy.array)),
+                ),
+                Contender(
+                    "loop of to_numpy",
+                    "[fastpil.to_numpy(im) for im in images], arrays of their own",
+                    always(lambda images: [fastpil.to_numpy(im) for im in images]),
+                ),
+                Contender(
+                    "to_numpy_batch",
+                    "fastpil.to_numpy_batch(images)",
+                    always(fastpil.to_numpy_batch),
+                ),
+            ),
+            [
+                ("batch vs numpy", "stack of numpy.array", "to_numpy_batch"),
+                ("batch vs loop", "loop of to_numpy", "to_numpy_batch"),
+            ],
+            ["RGB"],
+            make_input=batch_of(256),
+            sizes=["32"],
+        ),
+        Scenario(
+            "small",
+            "a small image of every mode: the fixed cost of a call",
+            numpy.array,
+            contenders(
+                Contender("numpy.asarray", "numpy.asarray(im) (read-only)", always(numpy.asarray)),
+                Contender("numpy.array", "numpy.array(im)", always(numpy.array)),
+                Contender("fastpil", "fastpil.to_numpy(im)", always(fastpil.to_numpy)),
+            ),
+            [
+                ("fastpil vs numpy.asarray", "numpy.asarray", "fastpil"),
+                ("fastpil vs numpy.array", "numpy.array", "fastpil"),
+            ],
+            SMALL_MODES,
+            sizes=["16"],
+        ),
+        Scenario(
+            "threads",
+            "two distinct images converted by one thread in turn, or by two threads at once",
+            each_of(numpy.array),
+            contenders(
+                Contender(
+                    "numpy.array, 1 thread",
+                    "one thread: numpy.array of each image in turn",
+                    one_thread(numpy.array),
+                ),
+                Contender(
+                    "numpy.array, 2 threads",
+                    "two threads: numpy.array of an image each, at once",
+                    two_threads(numpy.array),
+                ),
+                Contender(
+                    "fastpil, 1 thread",
+                    "one thread: fastpil.to_numpy of each image in turn",
+                    one_thread(fastpil.to_numpy),
+                ),
+                Contender(
+                    "fastpil, 2 threads",
+                    "two threads: fastpil.to_numpy of an image each, at once",
+                    two_threads(fastpil.to_numpy),
+                ),
+            ),
+            [
+                ("fastpil scaling", "fastpil, 1 thread", "fastpil, 2 threads"),
+                ("numpy.array scaling", "numpy.array, 1 thread", "numpy.array, 2 threads"),
+                ("fastpil vs numpy.array", "numpy.array, 2 threads", "fastpil, 2 threads"),
+            ],
+            ["RGB"],
+            make_input=two_images,
+            sizes=["256", "512", "1024", "2048", "4096"],
         ),
     ]
 }

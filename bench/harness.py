@@ -49,7 +49,7 @@ STATES = ("steady", "alone", "fresh pages", "fresh process")
 @dataclass
 class Samples:
     seconds: list[float] = field(default_factory=list)
-    faults: list[int] = field(default_factory=list)
+    faults: list[float] = field(default_factory=list)
 
     def median(self) -> float:
         return float(numpy.median(self.seconds))

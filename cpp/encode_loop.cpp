@@ -16,6 +16,13 @@ namespace {
 // resident and in cache instead of costing page faults on every call.
 constexpr std::size_t kChunkTarget = 64 * 1024;
 
+// Chunks that wait for their kernels together when the GIL is released around
+// them: four of kChunkTarget. A thread waiting in CPython for the GIL can
+// only take it during a release that outlasts its wake-up; four kernels
+// together make that likelier, and in a steady stream of conversions from
+// two threads this measured as well as one chunk at a time or eight.
+constexpr std::size_t kGroupBytes = 4 * kChunkTarget;
+
 // Pillow's codec status when the image has been fully encoded.
 constexpr long kCodecEnd = 1;
 
@@ -46,6 +53,66 @@ std::size_t chunk_bufsize(std::size_t packed_row, std::size_t rows) {
     }
     return chunk_rows * packed_row;
 }
+
+// Chunks from the encoder waiting for their kernels, each holding its bytes
+// object (and the buffer exported from it) until its kernel has run. Without
+// a group size they are converted one by one as they come, with the GIL.
+// With one, they wait until about that many bytes have come and are then
+// converted without the GIL: a thread waiting for the GIL in CPython sleeps,
+// and a release must last longer than it takes to wake for it to get the GIL.
+class PendingChunks {
+public:
+    PendingChunks(const ArrayRows &rows, std::size_t group_bytes)
+        : rows_(rows), group_bytes_(group_bytes) {}
+    ~PendingChunks() { convert(); }
+    PendingChunks(const PendingChunks &) = delete;
+    PendingChunks &operator=(const PendingChunks &) = delete;
+
+    void add(PyObject *result, const Py_buffer &data, const Claim &claim) {
+        items_[count_++] = {result, data, claim};
+        bytes_ += static_cast<std::size_t>(data.len);
+    }
+
+    bool full() const { return bytes_ >= group_bytes_ || count_ == kMaxPending; }
+
+    void convert() {
+        if (count_ == 0) {
+            return;
+        }
+        if (group_bytes_ != 0) {
+            const WithoutGil released;
+            convert_all();
+        } else {
+            convert_all();
+        }
+        for (std::size_t i = 0; i < count_; ++i) {
+            PyBuffer_Release(&items_[i].data);
+            Py_DECREF(items_[i].result);
+        }
+        count_ = 0;
+        bytes_ = 0;
+    }
+
+private:
+    struct Item {
+        PyObject *result;  // (status, errcode, data): owns the data
+        Py_buffer data;
+        Claim claim;
+    };
+
+    void convert_all() const {
+        for (std::size_t i = 0; i < count_; ++i) {
+            rows_.convert(items_[i].claim, static_cast<const std::uint8_t *>(items_[i].data.buf));
+        }
+    }
+
+    static constexpr std::size_t kMaxPending = 32;
+    const ArrayRows &rows_;
+    std::size_t group_bytes_;
+    Item items_[kMaxPending];
+    std::size_t count_ = 0;
+    std::size_t bytes_ = 0;
+};
 
 // The one place where the core's statuses become exceptions. Counts are
 // rows and bytes of the array (the destination), whatever the codec's units.
@@ -123,6 +190,7 @@ int encode_into(PyObject *encode, const Py_buffer &dest, std::size_t offset, std
         return -1;
     }
 
+    PendingChunks pending(rows, share_gil ? kGroupBytes : 0);
     int status = -1;
     for (;;) {
         // encode() returns (bytes written, error code, bytes).
@@ -149,21 +217,16 @@ int encode_into(PyObject *encode, const Py_buffer &dest, std::size_t offset, std
         const std::size_t chunk_bytes = static_cast<std::size_t>(chunk.len);
         Claim claim;
         const Status claimed = rows.claim_chunk(chunk_bytes, &claim);
-        if (claimed == Status::ok) {
-            const auto *data = static_cast<const std::uint8_t *>(chunk.buf);
-            if (share_gil) {
-                const WithoutGil released;
-                rows.convert(claim, data);
-            } else {
-                rows.convert(claim, data);
-            }
-        }
-        PyBuffer_Release(&chunk);
-        Py_DECREF(result);
-
         if (claimed != Status::ok) {
+            PyBuffer_Release(&chunk);
+            Py_DECREF(result);
+            pending.convert();
             raise_status(claimed, rows, chunk_bytes);
             break;
+        }
+        pending.add(result, chunk, claim);
+        if (errcode != 0 || chunk_bytes == 0 || pending.full()) {
+            pending.convert();
         }
         if (errcode < 0) {
             PyErr_Format(PyExc_RuntimeError, "Pillow's raw encoder failed with error %ld (%s)",
@@ -184,6 +247,7 @@ int encode_into(PyObject *encode, const Py_buffer &dest, std::size_t offset, std
             break;
         }
         if (PyErr_CheckSignals() < 0) {
+            pending.convert();
             break;
         }
     }

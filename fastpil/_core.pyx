@@ -210,3 +210,4 @@ def _kernel_overlaps():
     """Internal, for tests: how many times a kernel began while another
     thread's kernel was running, since the process started."""
     return kernel_overlaps()
+

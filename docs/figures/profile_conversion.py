@@ -11,7 +11,7 @@ measurements, all of RGB images, all with the installed fastpil:
 stages
     Each step that ``to_numpy`` takes, done by hand with the same objects and
     timed with ``timeit``: checking the image and looking up the plan, Pillow's
-    ``Image._getencoder`` and ``setimage``, ``numpy.empty``, the flat
+    ``Image.core.raw_encoder`` and ``setimage``, ``numpy.empty``, the flat
     ``memoryview.cast("B")``, the raw encoder's ``encode`` calls (Pillow's row
     copies into each chunk), fastpil's kernel over those chunks, and the
     encoder's ``cleanup``. Their sum is set against the whole call; what is
@@ -88,6 +88,7 @@ def stages(size: tuple[int, int]) -> dict[str, Any]:
 
     import fastpil
     from fastpil import _core, _modes
+    from fastpil._convert import _needs_load
 
     im = test_image(size)
     im.load()
@@ -103,7 +104,7 @@ def stages(size: tuple[int, int]) -> dict[str, Any]:
     pixels_per_chunk = rows_per_chunk * width
 
     def encoder() -> Any:
-        e = Image._getencoder("RGB", "raw", "RGBX")
+        e = Image.core.raw_encoder("RGB", "RGBX")
         e.setimage(im.im, extents)
         return e
 
@@ -139,14 +140,27 @@ def stages(size: tuple[int, int]) -> dict[str, Any]:
         timed[name] = best_per_call(statement, calls, repeats) * 1e6
 
     measure("to_numpy", lambda: fastpil.to_numpy(im))
+    plans = _modes._plans
+    key = ("RGB", None, "HWC")
     measure(
         "check and plan",
-        lambda: (isinstance(im, Image.Image), _modes.plan("RGB"), im.im.mode == im.mode),
+        lambda: (
+            isinstance(im, Image.Image),
+            _needs_load(im),
+            plans[key],
+            im.im.mode == im.mode,
+            (0, 0, *im.size),
+        ),
     )
+    # Not taken for an image made in memory (fastpil._convert._needs_load):
+    # what it would cost.
     measure("im.load()", im.load)
     measure("box and shape", lambda: plan.shape(*size))
+    # The same encoder, by the way Pillow's tobytes() gets it and by the way
+    # fastpil does when no Python encoder is registered as "raw".
     measure("Image._getencoder", lambda: Image._getencoder("RGB", "raw", "RGBX"))
-    measure("getencoder, setimage, cleanup", encoder_only)
+    measure("Image.core.raw_encoder", lambda: Image.core.raw_encoder("RGB", "RGBX"))
+    measure("encoder, setimage, cleanup", encoder_only)
     measure("numpy.empty", lambda: numpy.empty(shape, numpy.uint8))
     array = numpy.empty(shape, numpy.uint8)
     measure("memoryview.cast", lambda: memoryview(array).cast("B"))
@@ -163,14 +177,13 @@ def stages(size: tuple[int, int]) -> dict[str, Any]:
 
     steps = {
         "check, plan, box, shape": timed["check and plan"] + timed["box and shape"],
-        "im.load()": timed["im.load()"],
-        "Image._getencoder": timed["Image._getencoder"],
-        "setimage and cleanup": timed["getencoder, setimage, cleanup"]
-        - timed["Image._getencoder"],
+        "Image.core.raw_encoder": timed["Image.core.raw_encoder"],
+        "setimage and cleanup": timed["encoder, setimage, cleanup"]
+        - timed["Image.core.raw_encoder"],
         "numpy.empty": timed["numpy.empty"],
         "memoryview(...).cast('B')": timed["memoryview.cast"],
         "encode calls (Pillow's row copies)": timed["encoder with every encode call"]
-        - timed["getencoder, setimage, cleanup"],
+        - timed["encoder, setimage, cleanup"],
         "kernel (4->3 compaction)": timed["kernel, every chunk"]
         - chunks * timed["empty _transform call"],
     }
@@ -351,7 +364,7 @@ def chunk_sweep(size: tuple[int, int]) -> dict[str, Any]:
     flat = memoryview(destination).cast("B")
 
     def run(bufsize: int, copy: bool) -> None:
-        e = Image._getencoder("RGB", "raw", "RGBX")
+        e = Image.core.raw_encoder("RGB", "RGBX")
         e.setimage(im.im, (0, 0, *size))
         offset = 0
         while True:
