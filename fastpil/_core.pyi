@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy
-from typing_extensions import disjoint_base
+from typing_extensions import Self, disjoint_base
 
 __version__: str
 
@@ -22,7 +22,8 @@ class Transform:
     def pixel_bytes(self) -> int: ...
     @property
     def pattern(self) -> bytes: ...
-    def __init__(self, kind: Kind | int, pixel_bytes: int = 1, pattern: bytes = b"") -> None: ...
+    # Built once, in __new__ (Cython's __cinit__): __init__ takes nothing.
+    def __new__(cls, kind: Kind | int, pixel_bytes: int = 1, pattern: bytes = b"") -> Self: ...
 
 @disjoint_base
 class Plan:
@@ -40,8 +41,8 @@ class Plan:
     def planar(self) -> bool: ...
     @property
     def packed_pixel(self) -> int: ...
-    def __init__(
-        self,
+    def __new__(
+        cls,
         mode: str,
         rawmode: str,
         transform: Transform,
@@ -49,7 +50,7 @@ class Plan:
         channels: int,
         planar: bool,
         packed_pixel: int,
-    ) -> None: ...
+    ) -> Self: ...
     def shape(self, width: int, height: int) -> tuple[int, ...]: ...
 
 def convert(
