@@ -59,7 +59,38 @@ void ArrayRows::convert(const Claim &claim, const std::uint8_t *chunk) const {
         planes[j] = array_ + j * plane_bytes_ + claim.first * geometry_.array_row;
     }
     const std::size_t units = claim.count * (geometry_.packed_row / transform_.in_unit);
-    transform_.kernel(planes, chunk, units, transform_.pattern);
+    apply(transform_, planes, chunk, units);
+}
+
+void apply(const ChunkTransform &t, std::uint8_t *const *planes, const std::uint8_t *src,
+           std::size_t units) {
+    if (t.convert == nullptr) {
+        t.kernel(planes, src, units, t.pattern);
+        return;
+    }
+    if (t.kernel == nullptr) {
+        // Samples converted where they are: one plane of one or more channels.
+        t.convert(planes[0], src, units * (t.out_unit / t.value_bytes), t.affine[0]);
+        return;
+    }
+    // The byte kernel picks a block of pixels' channels into a buffer that
+    // stays in L1; each plane's bytes (or the interleaved channels') are then
+    // converted from there.
+    constexpr std::size_t kBlock = 1024;
+    std::uint8_t picked[4 * kBlock];
+    std::uint8_t *picked_planes[4];
+    for (std::size_t j = 0; j < 4; ++j) {
+        picked_planes[j] = picked + j * kBlock;
+    }
+    const std::size_t per_pixel = t.planes == 1 ? t.out_unit / t.value_bytes : 1;
+    for (std::size_t start = 0; start < units; start += kBlock) {
+        const std::size_t n = units - start < kBlock ? units - start : kBlock;
+        t.kernel(picked_planes, src + start * t.in_unit, n, t.pattern);
+        for (std::size_t j = 0; j < t.planes; ++j) {
+            t.convert(planes[j] + start * t.out_unit, picked_planes[j], n * per_pixel,
+                      t.affine[j]);
+        }
+    }
 }
 
 Status ArrayRows::accept(const std::uint8_t *chunk, std::size_t length) {

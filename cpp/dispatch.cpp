@@ -14,7 +14,7 @@ namespace {
 
 struct X86Features {
     bool ssse3;
-    bool avx2;
+    bool avx2;  // AVX2 and F16C: the AVX2 table converts to float16 with F16C
 };
 
 #if defined(_MSC_VER) && !defined(__clang__)
@@ -24,6 +24,7 @@ X86Features detect_x86() {
     const int max_leaf = regs[0];
     __cpuid(regs, 1);
     const bool ssse3 = (regs[2] & (1 << 9)) != 0;
+    const bool f16c = (regs[2] & (1 << 29)) != 0;
     const bool osxsave = (regs[2] & (1 << 27)) != 0;
     const bool avx = (regs[2] & (1 << 28)) != 0;
     bool avx2 = false;
@@ -33,13 +34,14 @@ X86Features detect_x86() {
         __cpuidex(regs, 7, 0);
         avx2 = (regs[1] & (1 << 5)) != 0;
     }
-    return {ssse3, avx2};
+    return {ssse3, avx2 && f16c};
 }
 #else
 X86Features detect_x86() {
     // GCC's and Clang's runtime also check that the OS saves YMM registers.
     __builtin_cpu_init();
-    return {__builtin_cpu_supports("ssse3") != 0, __builtin_cpu_supports("avx2") != 0};
+    return {__builtin_cpu_supports("ssse3") != 0,
+            __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("f16c") != 0};
 }
 #endif
 

@@ -278,7 +278,7 @@ int transform_buffers(const TransformSpec &transform, const Py_buffer *dst, std:
         return -1;
     }
     if (pixels != 0) {
-        t.kernel(out, static_cast<const std::uint8_t *>(src.buf), pixels, t.pattern);
+        apply(t, out, static_cast<const std::uint8_t *>(src.buf), pixels);
     }
     return 0;
 }

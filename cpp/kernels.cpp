@@ -10,6 +10,7 @@
 //
 // Each vector loop handles whole steps of 16 or 32 pixels and leaves the rest
 // to the plain loops below, which are also the whole of the scalar build.
+#include <cstdint>
 #include <cstring>
 
 #include "kernels.hpp"
@@ -37,7 +38,10 @@ namespace fastpil {
 namespace FASTPIL_ISA_NAMESPACE {
 namespace {
 
+using std::int32_t;
 using std::size_t;
+using std::uint16_t;
+using std::uint32_t;
 using std::uint8_t;
 
 // ---------------------------------------------------------------------------
@@ -413,11 +417,333 @@ void bytes_to_bool(uint8_t *const *dst, const uint8_t *src, size_t count, const 
     }
 }
 
+// ---------------------------------------------------------------------------
+// Samples to float32 and float16. Each vector loop takes three vectors per
+// step, so that the constants of three interleaved channels line up with
+// the lanes again after every step; the plain loops do the tails and the
+// whole of the scalar build.
+
+// The sample at `i`, as float32 (exact but for i32 beyond 2**24).
+template <Sample S>
+float sample_at(const uint8_t *src, size_t i) {
+    if constexpr (S == Sample::u8) {
+        return static_cast<float>(src[i]);
+    } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
+        uint16_t v;
+        std::memcpy(&v, src + 2 * i, 2);
+        if constexpr (S == Sample::u16_swapped) {
+            v = static_cast<uint16_t>((v >> 8) | (v << 8));
+        }
+        return static_cast<float>(v);
+    } else if constexpr (S == Sample::i32) {
+        int32_t v;
+        std::memcpy(&v, src + 4 * i, 4);
+        return static_cast<float>(v);
+    } else {
+        float v;
+        std::memcpy(&v, src + 4 * i, 4);
+        return v;
+    }
+}
+
+// float32 -> float16 bits, rounded to nearest, ties to even, with
+// subnormals, infinities and NaN (made quiet). The exponent is rebiased by
+// integer arithmetic and the rounding done by adding 0xfff (plus one when
+// the kept mantissa is odd) before dropping 13 bits; results too small for
+// a normal half are rounded by a float addition that lines their bits up
+// with the bottom of the mantissa. The vector versions below do the same.
+constexpr uint32_t kHalfOverflow = (127 + 16) << 23;   // 65536.0f and up: infinite
+constexpr uint32_t kHalfNormal = (127 - 14) << 23;     // 2**-14: the smallest normal half
+constexpr uint32_t kHalfAlign = (127 - 15 + 23 - 10 + 1) << 23;  // 0.5f: see above
+constexpr uint32_t kInfinityBits = 255u << 23;
+
+uint16_t half_bits(float value) {
+    uint32_t x;
+    std::memcpy(&x, &value, 4);
+    const uint32_t sign = (x >> 16) & 0x8000u;
+    x &= 0x7fffffffu;
+    uint32_t h;
+    if (x >= kHalfOverflow) {
+        h = x > kInfinityBits ? 0x7e00u : 0x7c00u;
+    } else if (x < kHalfNormal) {
+        float f;
+        std::memcpy(&f, &x, 4);
+        float align;
+        std::memcpy(&align, &kHalfAlign, 4);
+        f += align;
+        std::memcpy(&h, &f, 4);
+        h -= kHalfAlign;
+    } else {
+        const uint32_t odd = (x >> 13) & 1u;
+        h = (x + (static_cast<uint32_t>(15 - 127) << 23) + 0xfffu + odd) >> 13;
+    }
+    return static_cast<uint16_t>(h | sign);
+}
+
+template <Sample S, bool Half>
+void convert_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t count,
+                   const Affine &a) {
+    size_t channel = begin % a.period;
+    for (size_t i = begin; i < count; ++i) {
+        const float value = sample_at<S>(src, i) * a.scale[channel] + a.offset[channel];
+        if constexpr (Half) {
+            const uint16_t h = half_bits(value);
+            std::memcpy(dst + 2 * i, &h, 2);
+        } else {
+            std::memcpy(dst + 4 * i, &value, 4);
+        }
+        channel = channel + 1 == a.period ? 0 : channel + 1;
+    }
+}
+
+#if defined(FASTPIL_ISA_AVX2)
+
+// Lane l of vector v belongs to channel (8 * v + l) % period.
+void lane_constants(const Affine &a, __m256 *scale, __m256 *offset) {
+    for (size_t v = 0; v < 3; ++v) {
+        alignas(32) float k[8];
+        alignas(32) float b[8];
+        for (size_t l = 0; l < 8; ++l) {
+            k[l] = a.scale[(8 * v + l) % a.period];
+            b[l] = a.offset[(8 * v + l) % a.period];
+        }
+        scale[v] = _mm256_load_ps(k);
+        offset[v] = _mm256_load_ps(b);
+    }
+}
+
+template <Sample S>
+__m256 load_samples(const uint8_t *src, size_t i) {
+    if constexpr (S == Sample::u8) {
+        const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(src + i));
+        return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+    } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
+        __m128i words = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 2 * i));
+        if constexpr (S == Sample::u16_swapped) {
+            words = _mm_shuffle_epi8(
+                words, _mm_setr_epi8(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
+        }
+        return _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(words));
+    } else if constexpr (S == Sample::i32) {
+        return _mm256_cvtepi32_ps(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * i)));
+    } else {
+        return _mm256_loadu_ps(reinterpret_cast<const float *>(src + 4 * i));
+    }
+}
+
+template <bool Half>
+void store_values(uint8_t *dst, size_t i, __m256 v) {
+    if constexpr (Half) {
+        // F16C, which dispatch.cpp requires of this table along with AVX2.
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + 2 * i),
+                         _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    } else {
+        _mm256_storeu_ps(reinterpret_cast<float *>(dst + 4 * i), v);
+    }
+}
+
+template <Sample S, bool Half>
+void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
+    __m256 scale[3];
+    __m256 offset[3];
+    lane_constants(a, scale, offset);
+    size_t i = 0;
+    for (; i + 24 <= count; i += 24) {
+        for (size_t v = 0; v < 3; ++v) {
+            const __m256 x = load_samples<S>(src, i + 8 * v);
+            store_values<Half>(dst, i + 8 * v, _mm256_add_ps(_mm256_mul_ps(x, scale[v]), offset[v]));
+        }
+    }
+    for (size_t v = 0; i + 8 <= count; i += 8, ++v) {
+        const __m256 x = load_samples<S>(src, i);
+        store_values<Half>(dst, i, _mm256_add_ps(_mm256_mul_ps(x, scale[v]), offset[v]));
+    }
+    convert_plain<S, Half>(dst, src, i, count, a);
+}
+
+#elif defined(FASTPIL_ISA_SSSE3)
+
+// Lane l of vector v belongs to channel (4 * v + l) % period.
+void lane_constants(const Affine &a, __m128 *scale, __m128 *offset) {
+    for (size_t v = 0; v < 3; ++v) {
+        alignas(16) float k[4];
+        alignas(16) float b[4];
+        for (size_t l = 0; l < 4; ++l) {
+            k[l] = a.scale[(4 * v + l) % a.period];
+            b[l] = a.offset[(4 * v + l) % a.period];
+        }
+        scale[v] = _mm_load_ps(k);
+        offset[v] = _mm_load_ps(b);
+    }
+}
+
+template <Sample S>
+__m128 load_samples(const uint8_t *src, size_t i) {
+    const __m128i zero = _mm_setzero_si128();
+    if constexpr (S == Sample::u8) {
+        int32_t four;
+        std::memcpy(&four, src + i, 4);
+        const __m128i bytes = _mm_cvtsi32_si128(four);
+        return _mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(bytes, zero), zero));
+    } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
+        __m128i words = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(src + 2 * i));
+        if constexpr (S == Sample::u16_swapped) {
+            words = _mm_shuffle_epi8(
+                words, _mm_setr_epi8(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
+        }
+        return _mm_cvtepi32_ps(_mm_unpacklo_epi16(words, zero));
+    } else if constexpr (S == Sample::i32) {
+        return _mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * i)));
+    } else {
+        return _mm_loadu_ps(reinterpret_cast<const float *>(src + 4 * i));
+    }
+}
+
+// half_bits on four lanes, with SSE2 integer arithmetic (no F16C here).
+__m128i half_bits4(__m128 value) {
+    const __m128i x_signed = _mm_castps_si128(value);
+    const __m128i sign = _mm_and_si128(_mm_srli_epi32(x_signed, 16), _mm_set1_epi32(0x8000));
+    const __m128i x = _mm_and_si128(x_signed, _mm_set1_epi32(0x7fffffff));
+    const __m128i special = _mm_cmpgt_epi32(x, _mm_set1_epi32(static_cast<int>(kHalfOverflow) - 1));
+    const __m128i nan = _mm_cmpgt_epi32(x, _mm_set1_epi32(static_cast<int>(kInfinityBits)));
+    const __m128i special_bits =
+        _mm_or_si128(_mm_set1_epi32(0x7c00), _mm_and_si128(nan, _mm_set1_epi32(0x0200)));
+    const __m128i small = _mm_cmplt_epi32(x, _mm_set1_epi32(static_cast<int>(kHalfNormal)));
+    const __m128i align = _mm_set1_epi32(static_cast<int>(kHalfAlign));
+    const __m128i small_bits = _mm_sub_epi32(
+        _mm_castps_si128(_mm_add_ps(_mm_castsi128_ps(x), _mm_castsi128_ps(align))), align);
+    const __m128i odd = _mm_and_si128(_mm_srli_epi32(x, 13), _mm_set1_epi32(1));
+    const __m128i bias = _mm_set1_epi32(static_cast<int>((static_cast<uint32_t>(15 - 127) << 23) + 0xfffu));
+    const __m128i normal_bits = _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(x, bias), odd), 13);
+    __m128i h = _mm_or_si128(_mm_and_si128(small, small_bits), _mm_andnot_si128(small, normal_bits));
+    h = _mm_or_si128(_mm_and_si128(special, special_bits), _mm_andnot_si128(special, h));
+    return _mm_or_si128(h, sign);
+}
+
+template <bool Half>
+void store_values(uint8_t *dst, size_t i, __m128 v) {
+    if constexpr (Half) {
+        const __m128i low_words =
+            _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+        _mm_storel_epi64(reinterpret_cast<__m128i *>(dst + 2 * i),
+                         _mm_shuffle_epi8(half_bits4(v), low_words));
+    } else {
+        _mm_storeu_ps(reinterpret_cast<float *>(dst + 4 * i), v);
+    }
+}
+
+template <Sample S, bool Half>
+void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
+    __m128 scale[3];
+    __m128 offset[3];
+    lane_constants(a, scale, offset);
+    size_t i = 0;
+    for (; i + 12 <= count; i += 12) {
+        for (size_t v = 0; v < 3; ++v) {
+            const __m128 x = load_samples<S>(src, i + 4 * v);
+            store_values<Half>(dst, i + 4 * v, _mm_add_ps(_mm_mul_ps(x, scale[v]), offset[v]));
+        }
+    }
+    for (size_t v = 0; i + 4 <= count; i += 4, ++v) {
+        const __m128 x = load_samples<S>(src, i);
+        store_values<Half>(dst, i, _mm_add_ps(_mm_mul_ps(x, scale[v]), offset[v]));
+    }
+    convert_plain<S, Half>(dst, src, i, count, a);
+}
+
+#elif defined(FASTPIL_ISA_NEON)
+
+// Lane l of vector v belongs to channel (4 * v + l) % period.
+void lane_constants(const Affine &a, float32x4_t *scale, float32x4_t *offset) {
+    for (size_t v = 0; v < 3; ++v) {
+        float k[4];
+        float b[4];
+        for (size_t l = 0; l < 4; ++l) {
+            k[l] = a.scale[(4 * v + l) % a.period];
+            b[l] = a.offset[(4 * v + l) % a.period];
+        }
+        scale[v] = vld1q_f32(k);
+        offset[v] = vld1q_f32(b);
+    }
+}
+
+template <Sample S>
+float32x4_t load_samples(const uint8_t *src, size_t i) {
+    if constexpr (S == Sample::u8) {
+        uint32_t four;
+        std::memcpy(&four, src + i, 4);
+        const uint8x8_t bytes = vreinterpret_u8_u32(vdup_n_u32(four));
+        return vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(bytes))));
+    } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
+        uint16x4_t words = vld1_u16(reinterpret_cast<const uint16_t *>(src + 2 * i));
+        if constexpr (S == Sample::u16_swapped) {
+            words = vreinterpret_u16_u8(vrev16_u8(vreinterpret_u8_u16(words)));
+        }
+        return vcvtq_f32_u32(vmovl_u16(words));
+    } else if constexpr (S == Sample::i32) {
+        return vcvtq_f32_s32(vld1q_s32(reinterpret_cast<const int32_t *>(src + 4 * i)));
+    } else {
+        return vld1q_f32(reinterpret_cast<const float *>(src + 4 * i));
+    }
+}
+
+template <bool Half>
+void store_values(uint8_t *dst, size_t i, float32x4_t v) {
+    if constexpr (Half) {
+        // Conversions between float32 and float16 are part of the aarch64
+        // baseline; they round as the FPCR says, to nearest by default.
+        vst1_u16(reinterpret_cast<uint16_t *>(dst + 2 * i),
+                 vreinterpret_u16_f16(vcvt_f16_f32(v)));
+    } else {
+        vst1q_f32(reinterpret_cast<float *>(dst + 4 * i), v);
+    }
+}
+
+template <Sample S, bool Half>
+void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
+    float32x4_t scale[3];
+    float32x4_t offset[3];
+    lane_constants(a, scale, offset);
+    size_t i = 0;
+    for (; i + 12 <= count; i += 12) {
+        for (size_t v = 0; v < 3; ++v) {
+            const float32x4_t x = load_samples<S>(src, i + 4 * v);
+            store_values<Half>(dst, i + 4 * v, vaddq_f32(vmulq_f32(x, scale[v]), offset[v]));
+        }
+    }
+    for (size_t v = 0; i + 4 <= count; i += 4, ++v) {
+        const float32x4_t x = load_samples<S>(src, i);
+        store_values<Half>(dst, i, vaddq_f32(vmulq_f32(x, scale[v]), offset[v]));
+    }
+    convert_plain<S, Half>(dst, src, i, count, a);
+}
+
+#else
+
+template <Sample S, bool Half>
+void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
+    convert_plain<S, Half>(dst, src, 0, count, a);
+}
+
+#endif
+
 }  // namespace
 
 extern const Kernels kernels = {
-    FASTPIL_ISA_NAME, pick_4_to_3, pick_4_to_4, split_4, split_2, pick_any, split_any,
+    FASTPIL_ISA_NAME,
+    pick_4_to_3,
+    pick_4_to_4,
+    split_4,
+    split_2,
+    pick_any,
+    split_any,
     bytes_to_bool,
+    {convert<Sample::u8, false>, convert<Sample::u16, false>,
+     convert<Sample::u16_swapped, false>, convert<Sample::i32, false>,
+     convert<Sample::f32, false>},
+    {convert<Sample::u8, true>, convert<Sample::u16, true>, convert<Sample::u16_swapped, true>,
+     convert<Sample::i32, true>, convert<Sample::f32, true>},
 };
 
 }  // namespace FASTPIL_ISA_NAMESPACE

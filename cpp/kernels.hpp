@@ -28,6 +28,28 @@ struct Pattern {
 using Kernel = void (*)(std::uint8_t *const *dst, const std::uint8_t *src, std::size_t pixels,
                         const Pattern &pattern);
 
+// The samples a float conversion reads, one per value: bytes, 16-bit
+// unsigned integers (in the machine's byte order or swapped), 32-bit signed
+// integers and float32 (in the machine's byte order).
+enum class Sample : std::uint8_t { u8 = 0, u16 = 1, u16_swapped = 2, i32 = 3, f32 = 4 };
+constexpr std::size_t kSampleKinds = 5;
+
+// Value i is written as sample * scale[c] + offset[c] with c = i % period:
+// interleaved channels take their turns. Computed in float32, multiply then
+// add, each rounded (never fused, so that every kernel table gives the same
+// bits), and then, for float16, rounded to the nearest half.
+struct Affine {
+    float scale[4];
+    float offset[4];
+    std::uint8_t period;  // 1 to 4
+};
+
+// Reads `count` samples from `src` and writes `count` values to `dst`
+// (float32 or float16, in the machine's byte order). Buffers must not
+// overlap.
+using Converter = void (*)(std::uint8_t *dst, const std::uint8_t *src, std::size_t count,
+                           const Affine &affine);
+
 struct Kernels {
     const char *name;
     // 4-byte pixels -> 3-byte pixels (e.g. RGBX -> RGB or BGR).
@@ -45,6 +67,9 @@ struct Kernels {
     Kernel split_any;
     // Bytes of 0 / non-zero -> NumPy bools of 0 / 1 (one byte per "pixel").
     Kernel bytes_to_bool;
+    // Samples -> float32 and float16, indexed by Sample.
+    Converter to_float32[kSampleKinds];
+    Converter to_float16[kSampleKinds];
 };
 
 namespace scalar {

@@ -25,12 +25,32 @@ _OPTIONS_DOC = """\
     layout : {"HWC", "CHW"}, optional
         ``"HWC"`` (default) puts the channel axis last, as ``numpy.array``
         does; ``"CHW"`` puts it first, one plane per channel, as PyTorch
-        expects: ``numpy.array(im).transpose(2, 0, 1)``, C-contiguous.
-        Applies to multi-band modes only.
+        expects: ``numpy.array(im).transpose(2, 0, 1)``, C-contiguous. A
+        single-band mode has no channel axis with ``"HWC"``, as with
+        ``numpy.array``, and a channel axis of one with ``"CHW"``:
+        ``(1, H, W)``.
     box : tuple of 4 ints, optional
         ``(left, upper, right, lower)``: convert only this region, as
         ``numpy.array(im.crop(box))`` would, without making the cropped image.
-        It must lie within the image; an empty box gives an empty array."""
+        It must lie within the image; an empty box gives an empty array.
+    dtype : dtype, optional
+        The mode's own dtype (the default, what ``numpy.array`` gives), or
+        ``numpy.float32`` or ``numpy.float16``: the values as floats, scaled
+        and normalised as the next three options say, in the same pass.
+    scale : bool, optional
+        Divide by the largest value of the band's integer type: 255 for
+        8-bit bands, 65535 for the I;16 modes. Needs a float ``dtype``; has
+        no meaning for modes 1, P, PA, I and F, which refuse it.
+    mean, std : float or sequence of float, optional
+        Subtract ``mean`` from each value (after ``scale``), then divide by
+        ``std``: one number for every channel, or one per channel of the
+        result (after ``channels``). Need a float ``dtype``; ``std`` must be
+        finite and not zero. The result is
+        ``((a / largest if scale else a) - mean) / std`` with ``a`` the array
+        without these options; each value is within 3 units in the last
+        place of that, computed exactly, counting the units at the larger of
+        ``|a / largest| / std`` and ``|mean| / std`` (float16: within 1).
+        The user guide says why and how this is tested."""
 
 
 def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
@@ -94,6 +114,10 @@ def to_numpy(
     channels: str | tuple[str, ...] | None = None,
     layout: str = "HWC",
     box: tuple[int, int, int, int] | None = None,
+    dtype: Any = None,
+    scale: bool = False,
+    mean: Any = None,
+    std: Any = None,
 ) -> numpy.ndarray:
     # This path runs once per image, often on tiny images: every step costs.
     if not isinstance(im, Image.Image):
@@ -101,10 +125,13 @@ def to_numpy(
     if _needs_load(im):
         im.load()
     mode = im.mode
-    try:
-        plan = _modes._plans[mode, channels, layout]
-    except (KeyError, TypeError):
-        plan = _modes.plan(mode, channels, layout)
+    if dtype is None and scale is False and mean is None and std is None:
+        try:
+            plan = _modes._plans[mode, channels, layout]
+        except (KeyError, TypeError):
+            plan = _modes.plan(mode, channels, layout)
+    else:
+        plan = _modes.plan(mode, channels, layout, dtype, scale, mean, std)
     pixels = im.im
     if pixels.mode != mode:
         raise _mode_mismatch(mode, pixels.mode)
@@ -205,6 +232,10 @@ def to_numpy_batch(
     channels: str | tuple[str, ...] | None = None,
     layout: str = "HWC",
     box: tuple[int, int, int, int] | None = None,
+    dtype: Any = None,
+    scale: bool = False,
+    mean: Any = None,
+    std: Any = None,
 ) -> numpy.ndarray:
     listed = list(images) if hasattr(images, "__len__") else None
     iterator = iter(listed if listed is not None else images)
@@ -223,7 +254,7 @@ def to_numpy_batch(
             )
             raise ValueError(msg)
 
-    plan = _modes.plan(mode, channels, layout)
+    plan = _modes.plan(mode, channels, layout, dtype, scale, mean, std)
     extents = (0, 0, *size) if box is None else _box_extents(box, *size)
     shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
     if listed is not None:

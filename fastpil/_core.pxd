@@ -11,6 +11,13 @@ cdef extern from "kernels.hpp" namespace "fastpil":
     cdef struct Kernels:
         const char *name
 
+    cpdef enum class Sample(uint8_t):
+        u8
+        u16
+        u16_swapped
+        i32
+        f32
+
 
 cdef extern from "transforms.hpp" namespace "fastpil":
     cpdef enum class Kind(int):
@@ -18,15 +25,26 @@ cdef extern from "transforms.hpp" namespace "fastpil":
         to_bool
         interleaved
         planar
+        float_interleaved
+        float_planar
+
+    cpdef enum class Output(uint8_t):
+        float32
+        float16
 
     cdef struct TransformSpec:
         Kind kind
         Pattern pattern
+        Sample sample
+        Output output
+        float scale[4]
+        float offset[4]
 
     cdef struct ChunkTransform:
         size_t in_unit
         size_t out_unit
         size_t planes
+        size_t value_bytes
 
     const char *validate(const TransformSpec &spec, ChunkTransform *shape)
 

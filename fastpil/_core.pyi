@@ -13,6 +13,19 @@ class Kind(enum.IntEnum):
     to_bool = 1
     interleaved = 2
     planar = 3
+    float_interleaved = 4
+    float_planar = 5
+
+class Sample(enum.IntEnum):
+    u8 = 0
+    u16 = 1
+    u16_swapped = 2
+    i32 = 3
+    f32 = 4
+
+class Output(enum.IntEnum):
+    float32 = 0
+    float16 = 1
 
 @disjoint_base
 class Transform:
@@ -22,8 +35,26 @@ class Transform:
     def pixel_bytes(self) -> int: ...
     @property
     def pattern(self) -> bytes: ...
+    @property
+    def sample(self) -> Sample: ...
+    @property
+    def output(self) -> Output: ...
+    @property
+    def scale(self) -> tuple[float, ...]: ...
+    @property
+    def offset(self) -> tuple[float, ...]: ...
     # Built once, in __new__ (Cython's __cinit__): __init__ takes nothing.
-    def __new__(cls, kind: Kind | int, pixel_bytes: int = 1, pattern: bytes = b"") -> Self: ...
+    def __new__(
+        cls,
+        kind: Kind | int,
+        pixel_bytes: int = 1,
+        pattern: bytes = b"",
+        *,
+        sample: Sample | int = ...,
+        output: Output | int = ...,
+        scale: Sequence[float] = (),
+        offset: Sequence[float] = (),
+    ) -> Self: ...
 
 @disjoint_base
 class Plan:

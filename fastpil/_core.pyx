@@ -26,8 +26,11 @@ cdef class Transform:
     """A chunk transform, checked once and immutable after.
 
     ``kind`` is a Kind; ``pixel_bytes`` the bytes of one encoded pixel and
-    ``pattern`` the byte of it each output channel takes (both for the
-    interleaved and planar kinds only: the others take no pattern).
+    ``pattern`` the byte of it each output channel takes (for every kind but
+    copy and to_bool, which take no pattern). The float kinds also take the
+    ``sample`` type the pixels hold, the ``output`` float type, and for each
+    output channel a ``scale`` and an ``offset``: each value becomes
+    ``sample * scale + offset``.
     """
 
     cdef TransformSpec spec
@@ -35,24 +38,48 @@ cdef class Transform:
     cdef readonly object kind
     cdef readonly int pixel_bytes
     cdef readonly bytes pattern
+    cdef readonly object sample
+    cdef readonly object output
+    cdef readonly tuple scale
+    cdef readonly tuple offset
 
-    def __cinit__(self, kind, int pixel_bytes=1, bytes pattern not None=b""):
+    def __cinit__(self, kind, int pixel_bytes=1, bytes pattern not None=b"", *,
+                  sample=Sample.u8, output=Output.float32, scale=(), offset=()):
         if len(pattern) > 4 or not 0 < pixel_bytes < 256:
             raise ValueError("a pattern picks 1 to 4 channels from pixels of 1 to 4 bytes")
+        scale = tuple(float(k) for k in scale)
+        offset = tuple(float(b) for b in offset)
+        floating = kind in (Kind.float_interleaved, Kind.float_planar)
+        if floating and not (len(scale) == len(offset) == len(pattern)):
+            raise ValueError("a float transform takes a scale and an offset per channel")
+        if not floating and (scale or offset):
+            raise ValueError("only float transforms take a scale and an offset")
         self.spec.kind = <Kind><int>kind
         self.spec.pattern.pixel_bytes = pixel_bytes
         self.spec.pattern.count = len(pattern)
+        self.spec.sample = <Sample><int>sample
+        self.spec.output = <Output><int>output
         for j in range(4):
             self.spec.pattern.index[j] = pattern[j] if j < len(pattern) else 0
+            self.spec.scale[j] = scale[j] if j < len(scale) else 0
+            self.spec.offset[j] = offset[j] if j < len(offset) else 0
         why = validate(self.spec, &self.shape)
         if why != NULL:
             raise ValueError(why.decode("ascii"))
         self.kind = Kind(kind)
         self.pixel_bytes = pixel_bytes
         self.pattern = pattern
+        self.sample = Sample(sample)
+        self.output = Output(output)
+        self.scale = scale
+        self.offset = offset
 
     def __repr__(self):
-        return f"Transform(Kind.{self.kind.name}, {self.pixel_bytes}, {self.pattern!r})"
+        text = f"Transform(Kind.{self.kind.name}, {self.pixel_bytes}, {self.pattern!r}"
+        if self.kind in (Kind.float_interleaved, Kind.float_planar):
+            text += (f", sample=Sample.{self.sample.name}, output=Output.{self.output.name}, "
+                     f"scale={self.scale}, offset={self.offset}")
+        return text + ")"
 
 
 cdef class Plan:

@@ -7,15 +7,18 @@ turns that raw mode into the result's bytes.
 
 from __future__ import annotations
 
+import math
+import numbers
+import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy
 from PIL import Image, ImageMode
 
 from . import _core
-from ._core import Kind, Plan, Transform
+from ._core import Kind, Output, Plan, Sample, Transform
 
 LAYOUTS = ("HWC", "CHW")
 
@@ -72,40 +75,190 @@ def _channel_pattern(mode: str, bands: tuple[str, ...], channels: Any) -> bytes:
     return bytes(bands.index(name) for name in names)
 
 
-def _find_plan(mode: str, channels: Any, layout: str) -> Plan:
-    dtype, bands = _describe(mode)
+class _Pixels(NamedTuple):
+    """What the encoder is asked for, and which of its bytes are the channels."""
+
+    rawmode: str
+    pixel_bytes: int  # bytes of one pixel in rawmode
+    pattern: bytes | None  # byte of the pixel each channel takes; None: the whole pixel
+    channels: int  # of the result; 0: no channel axis (a single band, HWC)
+    planar: bool
+
+
+def _pixels(mode: str, bands: tuple[str, ...], dtype: Any, channels: Any, layout: str) -> _Pixels:
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
-    if mode not in _MULTIBAND_RAW:
-        # Pillow's own raw mode, as numpy.array() gets it: the image's bands,
-        # one sample of `dtype` each.
-        if channels is not None or layout != "HWC":
-            what = f"channels={channels!r}" if channels is not None else f"layout={layout!r}"
-            which = "has no channel axis" if len(bands) == 1 else "fastpil converts as is"
+    planar = layout == "CHW"
+    if mode in _MULTIBAND_RAW:
+        rawmode, pixel_bytes = _MULTIBAND_RAW[mode]
+        pattern = (
+            bytes(range(len(bands)))
+            if channels is None
+            else _channel_pattern(mode, bands, channels)
+        )
+        return _Pixels(rawmode, pixel_bytes, pattern, len(pattern), planar)
+    # Pillow's own raw mode, as numpy.array() gets it: the image's bands, one
+    # sample of `dtype` each. A single band may be given a channel axis of
+    # one, first, as PyTorch expects of CHW.
+    single = len(bands) == 1
+    if channels is not None or (planar and not single):
+        what = f"channels={channels!r}" if channels is not None else f"layout={layout!r}"
+        which = "has no channel axis" if single else "fastpil converts as is"
+        msg = (
+            f"{what} does not apply to mode {mode!r}, which {which}; "
+            f"it applies to the multi-band modes {', '.join(sorted(_MULTIBAND_RAW))}"
+            + (' (layout="CHW" to all single-band modes)' if single else "")
+        )
+        raise ValueError(msg)
+    # Raw mode "L" gives mode 1 as bytes of 0 or 255, as numpy.array() gets it.
+    rawmode = "L" if mode == "1" else mode
+    pixel_bytes = 1 if mode == "1" else dtype.itemsize * len(bands)
+    count = 1 if planar else (0 if single else len(bands))
+    return _Pixels(rawmode, pixel_bytes, None, count, planar)
+
+
+def _integer_plan(mode: str, dtype: Any, pixels: _Pixels) -> Plan:
+    rawmode, pixel_bytes, pattern, count, planar = pixels
+    if pattern is None:
+        # NumPy's bools must be 0 or 1; raw mode "L" gives 0 or 255.
+        kind = Kind.to_bool if mode == "1" else Kind.copy
+        return Plan(mode, rawmode, Transform(kind), dtype, count, planar, pixel_bytes)
+    if planar:
+        transform = Transform(Kind.planar, pixel_bytes, pattern)
+    elif pattern == bytes(range(pixel_bytes)):
+        # Every byte of the encoded pixel, in order: the bytes are the array's.
+        transform = Transform(Kind.copy)
+    else:
+        transform = Transform(Kind.interleaved, pixel_bytes, pattern)
+    return Plan(mode, rawmode, transform, dtype, count, planar, pixel_bytes)
+
+
+# Floating dtypes the float pass writes, and the Output each one is.
+_FLOAT_OUTPUTS = {
+    numpy.dtype(numpy.float32): Output.float32,
+    numpy.dtype(numpy.float16): Output.float16,
+}
+
+# Modes whose values have no full scale to divide by, and why.
+_NO_SCALE = {
+    "1": "its values are already 0 and 1",
+    "P": "its values are palette indices, not intensities",
+    "PA": "its P band holds palette indices, not intensities",
+    "I": "its 32-bit signed integers have no full scale",
+    "F": "its values are floats already",
+}
+
+
+def _sample(mode: str, dtype: Any) -> tuple[Sample, float]:
+    """How the float kernels read ``dtype``, and the largest value of that type."""
+    if dtype.kind in "ub" and dtype.itemsize == 1:
+        return Sample.u8, 255.0
+    native = dtype.byteorder in ("=", "|") or dtype.byteorder == (
+        "<" if sys.byteorder == "little" else ">"
+    )
+    if dtype.kind == "u" and dtype.itemsize == 2:
+        return (Sample.u16 if native else Sample.u16_swapped), 65535.0
+    if native and dtype.kind == "i" and dtype.itemsize == 4:
+        return Sample.i32, 1.0
+    if native and dtype.kind == "f" and dtype.itemsize == 4:
+        return Sample.f32, 1.0
+    msg = f"mode {mode!r} ({dtype}) cannot be converted to floats here"
+    raise ValueError(msg)
+
+
+def _per_channel(name: str, value: Any, count: int, default: float) -> tuple[float, ...]:
+    if value is None:
+        return (default,) * count
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        values = [float(value)] * count
+    else:
+        try:
+            values = [float(v) for v in value if not isinstance(v, bool)]
+            if len(values) != len(value):
+                raise TypeError
+        except (TypeError, ValueError):
+            msg = f"{name} must be a number or {count} numbers, one per channel, not {value!r}"
+            raise TypeError(msg) from None
+        if len(values) != count:
             msg = (
-                f"{what} does not apply to mode {mode!r}, which {which}; "
-                f"it applies to the multi-band modes {', '.join(sorted(_MULTIBAND_RAW))}"
+                f"{name}={value!r} has {len(values)} values; the result has {count} "
+                f"channel{'s' if count != 1 else ''}: give one number, or one per channel"
             )
             raise ValueError(msg)
-        if mode == "1":
-            # Raw mode "L" gives one byte of 0 or 255 per pixel, as numpy.array()
-            # gets it; NumPy's bools must be 0 or 1.
-            return Plan(mode, "L", Transform(Kind.to_bool), dtype, 0, False, 1)
-        count = len(bands) if len(bands) > 1 else 0
-        packed = dtype.itemsize * len(bands)
-        return Plan(mode, mode, Transform(Kind.copy), dtype, count, False, packed)
-    rawmode, pixel_bytes = _MULTIBAND_RAW[mode]
-    pattern = (
-        bytes(range(len(bands))) if channels is None else _channel_pattern(mode, bands, channels)
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{name}={value!r} must be finite")
+    if name == "std" and 0.0 in values:
+        raise ValueError(f"std={value!r} must not be zero")
+    return tuple(values)
+
+
+def _find_plan(
+    mode: str,
+    channels: Any,
+    layout: str,
+    dtype: Any = None,
+    scale: bool = False,
+    mean: Any = None,
+    std: Any = None,
+) -> Plan:
+    own, bands = _describe(mode)
+    pixels = _pixels(mode, bands, own, channels, layout)
+    if not isinstance(scale, (bool, numpy.bool_)):
+        raise TypeError(f"scale must be True or False, not {scale!r}")
+    floating = scale or mean is not None or std is not None
+    try:
+        wanted = own if dtype is None else numpy.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype={dtype!r} is not a NumPy dtype") from None
+    if wanted == own and not floating:
+        return _integer_plan(mode, own, pixels)
+    if wanted.kind != "f":
+        if wanted != own:
+            msg = (
+                f"dtype={dtype!r}: mode {mode!r} converts to its own dtype ({own}) or to a "
+                f"floating one ({', '.join(map(str, _FLOAT_OUTPUTS))})"
+            )
+        else:
+            msg = (
+                "scale, mean and std need a floating dtype: "
+                f"dtype={' or '.join(map(str, _FLOAT_OUTPUTS))}"
+            )
+        raise ValueError(msg)
+    if wanted not in _FLOAT_OUTPUTS:
+        msg = (
+            f"dtype={dtype!r}: the float pass writes "
+            f"{' or '.join(map(str, _FLOAT_OUTPUTS))}, not {wanted}"
+        )
+        raise ValueError(msg)
+    if scale and mode in _NO_SCALE:
+        msg = f"scale=True has no meaning for mode {mode!r}: {_NO_SCALE[mode]}"
+        raise ValueError(msg)
+    sample, largest = _sample(mode, own)
+    count = max(pixels.channels, 1)
+    means = _per_channel("mean", mean, count, 0.0)
+    stds = _per_channel("std", std, count, 1.0)
+    # Mode 1 arrives as bytes of 0 or 255 for values 0 and 1.
+    divisor = (largest if scale else 1.0) * (255.0 if mode == "1" else 1.0)
+    factors = tuple(1.0 / (divisor * s) for s in stds)
+    offsets = tuple(-m / s for m, s in zip(means, stds, strict=True))
+    pattern = pixels.pattern
+    if pattern is None:
+        # The whole pixel, in order: one sample, or the bytes of a mode with
+        # no channel pattern of its own (BGR;24).
+        pattern = bytes(range(pixels.pixel_bytes)) if sample == Sample.u8 else b"\0"
+    kind = Kind.float_planar if pixels.planar else Kind.float_interleaved
+    transform = Transform(
+        kind,
+        pixels.pixel_bytes,
+        pattern,
+        sample=sample,
+        output=_FLOAT_OUTPUTS[wanted],
+        scale=factors,
+        offset=offsets,
     )
-    if layout == "CHW":
-        transform = Transform(Kind.planar, pixel_bytes, pattern)
-        return Plan(mode, rawmode, transform, dtype, len(pattern), True, pixel_bytes)
-    if pattern == bytes(range(pixel_bytes)):
-        # Every byte of the encoded pixel, in order: the bytes are the array's.
-        return Plan(mode, rawmode, Transform(Kind.copy), dtype, len(bands), False, pixel_bytes)
-    transform = Transform(Kind.interleaved, pixel_bytes, pattern)
-    return Plan(mode, rawmode, transform, dtype, len(pattern), False, pixel_bytes)
+    return Plan(
+        mode, pixels.rawmode, transform, wanted, pixels.channels, pixels.planar, pixels.pixel_bytes
+    )
 
 
 def _check(mode: str, plan: Plan) -> None:
@@ -132,8 +285,18 @@ _plans: dict[tuple[str, Any, str], Plan] = {}
 _plans_lock = threading.Lock()
 
 
-def plan(mode: str, channels: Any = None, layout: str = "HWC") -> Plan:
+def plan(
+    mode: str,
+    channels: Any = None,
+    layout: str = "HWC",
+    dtype: Any = None,
+    scale: bool = False,
+    mean: Any = None,
+    std: Any = None,
+) -> Plan:
     """The plan for these options, worked out once per process."""
+    if dtype is not None or scale is not False or mean is not None or std is not None:
+        return _float_plan(mode, channels, layout, dtype, scale, mean, std)
     try:
         return _plans[mode, channels, layout]
     except KeyError:
@@ -142,17 +305,62 @@ def plan(mode: str, channels: Any = None, layout: str = "HWC") -> Plan:
         # A list of band names, say: a tuple of them is a key for the cache.
         # Options that cannot be one (a set of names) are never valid, and
         # _find_plan says why.
-        key = (mode, tuple(channels) if isinstance(channels, Sequence) else channels, layout)
+        key = (mode, _hashable(channels), layout)
         try:
             found = _plans.get(key)
         except TypeError:
             return _find_plan(mode, channels, layout)
         if found is not None:
             return found
+    return _cached(_plans, key, lambda: _find_plan(mode, channels, layout), mode)
+
+
+# Plans with a dtype, scale, mean or std: as many as a program uses different
+# means and standard deviations, which may be one per image. Kept in a cache
+# of their own, emptied when it reaches this size.
+_FLOAT_PLANS_KEPT = 256
+_float_plans: dict[tuple[Any, ...], Plan] = {}
+
+
+def _float_plan(
+    mode: str, channels: Any, layout: str, dtype: Any, scale: Any, mean: Any, std: Any
+) -> Plan:
+    key = (mode, channels, layout, dtype, scale, mean, std)
+    try:
+        return _float_plans[key]
+    except KeyError:
+        pass
+    except TypeError:
+        key = (mode, *map(_hashable, (channels, layout, dtype, scale, mean, std)))
+        try:
+            found = _float_plans.get(key)
+        except TypeError:
+            return _find_plan(mode, channels, layout, dtype, scale, mean, std)
+        if found is not None:
+            return found
+
+    def find() -> Plan:
+        if len(_float_plans) >= _FLOAT_PLANS_KEPT:
+            _float_plans.clear()
+        return _find_plan(mode, channels, layout, dtype, scale, mean, std)
+
+    return _cached(_float_plans, key, find, mode)
+
+
+def _hashable(value: Any) -> Any:
+    """A list (of band names, of means) as a tuple, for a cache key."""
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return tuple(value)
+    if isinstance(value, numpy.ndarray):
+        return tuple(value.tolist())
+    return value
+
+
+def _cached(cache: dict[Any, Plan], key: Any, find: Any, mode: str) -> Plan:
     with _plans_lock:
-        found = _plans.get(key)
+        found = cache.get(key)
         if found is None:
-            found = _find_plan(mode, channels, layout)
+            found = find()
             _check(mode, found)
-            _plans[key] = found
+            cache[key] = found
     return found

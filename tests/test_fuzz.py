@@ -139,7 +139,7 @@ def valid(im, channels, layout, box):
     multiband = len(bands) > 1
     if layout not in ("HWC", "CHW"):
         return False
-    if not multiband and (channels is not None or layout != "HWC"):
+    if not multiband and channels is not None:
         return False
     if channels is not None:
         if not isinstance(channels, (str, tuple, list)):

@@ -14,7 +14,7 @@ from guarded import AVAILABLE, GuardPages
 from oracle import assert_matches_numpy, random_image
 
 import fastpil
-from fastpil._core import Kind, Transform, _transform
+from fastpil._core import Kind, Output, Sample, Transform, _transform
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs mmap and mprotect")
 
@@ -100,3 +100,52 @@ def test_out_ending_at_a_page_boundary(simd_path, pages, rng, mode, options, wid
     if not options:
         assert_matches_numpy(result, im, owndata=False)
     del result
+
+
+# (kind, bytes per pixel, pattern, sample, the sample's NumPy dtype).
+FLOAT_SPECS = {
+    "u8 planar": (Kind.float_planar, 4, b"\2\1\0", Sample.u8, numpy.uint8),
+    "u8 interleaved, picked": (Kind.float_interleaved, 4, b"\2\1\0", Sample.u8, numpy.uint8),
+    "u8 interleaved, in order": (Kind.float_interleaved, 2, b"\0\1", Sample.u8, numpy.uint8),
+    "u8 one plane": (Kind.float_planar, 1, b"\0", Sample.u8, numpy.uint8),
+    "u16": (Kind.float_interleaved, 2, b"\0", Sample.u16, "=u2"),
+    "u16 swapped": (Kind.float_planar, 2, b"\0", Sample.u16_swapped, "=u2"),
+    "i32": (Kind.float_interleaved, 4, b"\0", Sample.i32, "=i4"),
+    "f32": (Kind.float_planar, 4, b"\0", Sample.f32, "=f4"),
+}
+
+
+@pytest.mark.parametrize("at", ["end", "start"])
+@pytest.mark.parametrize("output", [Output.float32, Output.float16])
+@pytest.mark.parametrize("name", list(FLOAT_SPECS))
+def test_float_kernel_at_a_page_boundary(simd_path, pages, rng, name, output, at):
+    kind, pixel_bytes, pattern, sample, dtype = FLOAT_SPECS[name]
+    values = numpy.float32 if output == Output.float32 else numpy.float16
+    scale = [0.5, 0.25, 2.0][: len(pattern)]
+    offset = [-1.0, 3.0, 0.125][: len(pattern)]
+    transform = Transform(
+        kind, pixel_bytes, pattern, sample=sample, output=output, scale=scale, offset=offset
+    )
+    for pixels in LENGTHS:
+        src = pages.buffer(pixels * pixel_bytes, at)
+        src[:] = rng.integers(0, 256, src.size, dtype=numpy.uint8)
+        if sample == Sample.f32:
+            src.view(numpy.float32)[:] = rng.normal(0, 100, pixels)
+        words = src.view(dtype)
+        if sample == Sample.u16_swapped:
+            words = words.byteswap()
+        samples = words.reshape(pixels, pixel_bytes // words.itemsize).astype(numpy.float32)
+        picked = samples[:, list(pattern)] if sample == Sample.u8 else samples
+        computed = picked * numpy.float32(scale) + numpy.float32(
+            offset
+        )  # as the kernels: no fusing
+        with numpy.errstate(over="ignore"):  # large i32 samples are infinite in float16
+            if kind == Kind.float_planar:
+                want = [computed[:, j].astype(values) for j in range(len(pattern))]
+            else:
+                want = [computed.reshape(-1).astype(values)]
+        planes = [pages.buffer(w.nbytes, at, fill=0xA5) for w in want]
+        _transform(transform, src, planes)
+        for got, expected in zip(planes, want, strict=True):
+            assert got.tobytes() == expected.tobytes(), f"{name}, {pixels} pixels"
+        pages.close()

@@ -23,7 +23,8 @@ def reference(im, channels=None, layout="HWC", box=None):
         bands = im.getbands()
         a = a[..., [bands.index(c) for c in channels]]
     if layout == "CHW":
-        a = a.transpose(2, 0, 1)
+        # A single band gets a channel axis of one, first.
+        a = a[numpy.newaxis] if a.ndim == 2 else a.transpose(2, 0, 1)
     return numpy.ascontiguousarray(a)
 
 
@@ -128,14 +129,25 @@ def test_options_with_out(rng):
 
 
 @pytest.mark.parametrize("mode", SINGLE_BAND)
-def test_channels_and_layout_need_a_channel_axis(mode):
+def test_channels_need_several_bands(mode):
     im = Image.new(mode, (3, 3))
     with pytest.raises(
         ValueError, match=r"does not apply to mode .*; it applies to the multi-band modes .*RGBA"
     ):
         fastpil.to_numpy(im, channels="L")
-    with pytest.raises(ValueError, match=r"layout='CHW' does not apply .* RGB"):
-        fastpil.to_numpy(im, layout="CHW")
+
+
+@pytest.mark.parametrize("mode", SINGLE_BAND)
+def test_chw_gives_a_single_band_a_channel_axis(mode, simd_path, rng):
+    """(1, H, W), as PyTorch expects; HWC keeps numpy.array's (H, W)."""
+    for size in SIZES:
+        im = random_image(mode, size, rng)
+        got = fastpil.to_numpy(im, layout="CHW")
+        assert got.shape == (1, size[1], size[0])
+        assert_same(got, reference(im, layout="CHW"))
+        assert fastpil.to_numpy(im).shape == (size[1], size[0])
+    batch = fastpil.to_numpy_batch([im, im], layout="CHW")
+    assert batch.shape == (2, 1, size[1], size[0])
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@
 // `meson test` passes through) fails the run unless each named table was
 // tested, so that a CPU or build lacking one is reported rather than
 // silently skipped.
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -177,6 +179,147 @@ size_t check_case(const Kernels &table, const Case &c, std::mt19937 &rng, size_t
     return failures;
 }
 
+// ---------------------------------------------------------------------------
+// The float converters: every sample type, float32 and float16, every period
+// of interleaved channels, against the arithmetic the header specifies
+// (float32 multiply, then add, each rounded) and a float16 rounding found the
+// slow, obvious way.
+
+// The half nearest to `value`, ties to the even one, by search among all
+// finite halves (their values are exact in double).
+std::uint16_t reference_half(float value) {
+    static std::vector<double> finite = [] {
+        std::vector<double> v(0x7c00);
+        for (std::uint32_t h = 0; h < 0x7c00; ++h) {
+            const std::uint32_t exponent = h >> 10;
+            const std::uint32_t mantissa = h & 0x3ff;
+            v[h] = exponent == 0 ? std::ldexp(mantissa, -24)
+                                 : std::ldexp(1024.0 + mantissa, static_cast<int>(exponent) - 25);
+        }
+        return v;
+    }();
+    if (std::isnan(value)) {
+        return 0x7e00;
+    }
+    const std::uint16_t sign = std::signbit(value) ? 0x8000 : 0;
+    const double magnitude = std::fabs(static_cast<double>(value));
+    // Beyond the largest half by half a step or more: infinity.
+    if (magnitude >= 65520.0) {
+        return static_cast<std::uint16_t>(sign | 0x7c00);
+    }
+    const auto above = std::lower_bound(finite.begin(), finite.end(), magnitude);
+    std::uint32_t h = static_cast<std::uint32_t>(above - finite.begin());
+    if (h == finite.size()) {
+        h = 0x7bff;  // above 65504, below 65520: the largest half
+    } else if (h > 0) {
+        const double up = finite[h] - magnitude;
+        const double down = magnitude - finite[h - 1];
+        if (down < up || (down == up && (h - 1) % 2 == 0)) {
+            --h;
+        }
+    }
+    return static_cast<std::uint16_t>(sign | h);
+}
+
+float reference_sample(fastpil::Sample sample, const uint8_t *src, size_t i) {
+    switch (sample) {
+        case fastpil::Sample::u8:
+            return static_cast<float>(src[i]);
+        case fastpil::Sample::u16:
+        case fastpil::Sample::u16_swapped: {
+            std::uint16_t v;
+            std::memcpy(&v, src + 2 * i, 2);
+            if (sample == fastpil::Sample::u16_swapped) {
+                v = static_cast<std::uint16_t>((v >> 8) | (v << 8));
+            }
+            return static_cast<float>(v);
+        }
+        case fastpil::Sample::i32: {
+            std::int32_t v;
+            std::memcpy(&v, src + 4 * i, 4);
+            return static_cast<float>(v);
+        }
+        default: {
+            float v;
+            std::memcpy(&v, src + 4 * i, 4);
+            return v;
+        }
+    }
+}
+
+size_t check_converters(const Kernels &table, std::mt19937 &rng, size_t *runs) {
+    static const char *const kSampleNames[] = {"u8", "u16", "u16_swapped", "i32", "f32"};
+    size_t failures = 0;
+    for (size_t s = 0; s < fastpil::kSampleKinds; ++s) {
+        const auto sample = static_cast<fastpil::Sample>(s);
+        const size_t in_size = s == 0 ? 1 : s < 3 ? 2 : 4;
+        for (int half = 0; half < 2; ++half) {
+            const fastpil::Converter convert = half ? table.to_float16[s] : table.to_float32[s];
+            const size_t out_size = half ? 2 : 4;
+            for (std::uint8_t period = 1; period <= 4; ++period) {
+                fastpil::Affine affine{};
+                affine.period = period;
+                for (size_t c = 0; c < 4; ++c) {
+                    // Scales and offsets of every size, some that cancel the samples.
+                    affine.scale[c] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 999.0f,
+                                                 static_cast<int>(rng() % 40) - 24);
+                    affine.offset[c] = (rng() % 3 == 0 ? -1.0f : 1.0f) * affine.scale[c] *
+                                       static_cast<float>(rng() % 300);
+                }
+                for (size_t count = 0; count <= 130; ++count) {
+                    for (size_t shift = 0; shift <= 3; ++shift) {
+                        std::vector<uint8_t> src(shift + count * in_size);
+                        for (uint8_t &byte : src) {
+                            byte = static_cast<uint8_t>(rng());
+                        }
+                        if (sample == fastpil::Sample::f32) {
+                            for (size_t i = 0; i < count; ++i) {  // finite, of every size
+                                const float v = std::ldexp(static_cast<float>(rng() % 2000) - 1000,
+                                                           static_cast<int>(rng() % 60) - 30);
+                                std::memcpy(src.data() + shift + 4 * i, &v, 4);
+                            }
+                        }
+                        const uint8_t *in = src.data() + shift;
+                        std::vector<uint8_t> want(count * out_size);
+                        for (size_t i = 0; i < count; ++i) {
+                            const size_t c = i % period;
+                            const float product = reference_sample(sample, in, i) * affine.scale[c];
+                            const float value = product + affine.offset[c];
+                            if (half) {
+                                const std::uint16_t h = reference_half(value);
+                                std::memcpy(want.data() + 2 * i, &h, 2);
+                            } else {
+                                std::memcpy(want.data() + 4 * i, &value, 4);
+                            }
+                        }
+                        std::vector<uint8_t> out(kGuardBytes + shift + want.size() + kGuardBytes,
+                                                 kGuardValue);
+                        uint8_t *target = out.data() + kGuardBytes + shift;
+                        convert(target, in, count, affine);
+                        ++*runs;
+                        bool ok = want.empty() || std::memcmp(target, want.data(), want.size()) == 0;
+                        for (size_t i = 0; i < out.size(); ++i) {
+                            const bool inside = i >= kGuardBytes + shift &&
+                                                i < kGuardBytes + shift + want.size();
+                            ok = ok && (inside || out[i] == kGuardValue);
+                        }
+                        if (!ok) {
+                            if (failures < 10) {
+                                std::printf("FAIL %s/to_float%d[%s], period %u, %zu values, "
+                                            "+%zu\n",
+                                            table.name, half ? 16 : 32, kSampleNames[s], period,
+                                            count, shift);
+                            }
+                            ++failures;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return failures;
+}
+
 std::vector<std::string> split_names(const char *list) {
     std::vector<std::string> names;
     std::string current;
@@ -231,7 +374,9 @@ int main(int argc, char **argv) {
         for (const Case &c : kCases) {
             table_failures += check_case(*tables[t], c, rng, &table_runs);
         }
-        std::printf("%-7s %zu kernel/pattern cases, %zu runs, %zu failed\n", tables[t]->name,
+        table_failures += check_converters(*tables[t], rng, &table_runs);
+        std::printf("%-7s %zu kernel/pattern cases and the float converters, %zu runs, %zu failed\n",
+                    tables[t]->name,
                     sizeof(kCases) / sizeof(kCases[0]), table_runs, table_failures);
         failures += table_failures;
         cases += table_runs;
