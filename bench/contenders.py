@@ -34,6 +34,8 @@ class Contender:
     # Checked against numpy.array of the input rather than the scenario's
     # result: the plain conversion, timed beside an option to show its cost.
     baseline: bool = False
+    # Checked against this instead of the scenario's result, when given.
+    expect: Callable[[Any], Any] | None = None
 
 
 def bench_image(mode: str, size: tuple[int, int]) -> Image.Image:
@@ -265,6 +267,57 @@ def each_of(convert: Convert) -> Callable[[Any], tuple[numpy.ndarray, ...]]:
     return lambda images: tuple(convert(im) for im in images)
 
 
+# The float pass: RGB to CHW float, scaled to [0, 1] and normalised with
+# ImageNet's means and standard deviations, as models trained on it expect.
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+
+
+def normalised(im: Image.Image, dtype: Any = numpy.float64) -> numpy.ndarray:
+    """The float pass's result computed in float64 (then rounded to ``dtype``)."""
+    a = numpy.array(im).transpose(2, 0, 1) / 255.0
+    mean = numpy.array(MEAN)[:, None, None]
+    std = numpy.array(STD)[:, None, None]
+    return numpy.ascontiguousarray((a - mean) / std).astype(dtype)
+
+
+def numpy_normalise(im: Image.Image) -> numpy.ndarray:
+    """What NumPy code writes: an array, a planar copy in float32, three passes."""
+    a = numpy.array(im).transpose(2, 0, 1).astype(numpy.float32)
+    a /= 255
+    a -= numpy.array(MEAN, numpy.float32)[:, None, None]
+    a /= numpy.array(STD, numpy.float32)[:, None, None]
+    return a
+
+
+def fastpil_then_multiply(im: Image.Image) -> numpy.ndarray:
+    """fastpil's uint8 planes, then one more pass to scale them into float32."""
+    planes = fastpil.to_numpy(im, layout="CHW")
+    return numpy.multiply(planes, numpy.float32(1 / 255), dtype=numpy.float32)
+
+
+def scaled(im: Image.Image) -> numpy.ndarray:
+    return (numpy.array(im).transpose(2, 0, 1) / 255.0).astype(numpy.float32)
+
+
+def prepare_float_floor(im: Image.Image) -> Convert:
+    """Writing the float32 result once: a fresh array and one copy into it."""
+    source = normalised(im, numpy.float32)
+
+    def empty_and_copy(im: Image.Image) -> numpy.ndarray:
+        result = numpy.empty(source.shape, numpy.float32)
+        numpy.copyto(result, source)
+        return result
+
+    return empty_and_copy
+
+
+def fastpil_normalise(dtype: Any) -> Convert:
+    return lambda im: fastpil.to_numpy(
+        im, layout="CHW", dtype=dtype, scale=True, mean=MEAN, std=STD
+    )
+
+
 def stack_of(convert: Convert) -> Convert:
     return lambda images: numpy.stack([convert(im) for im in images])
 
@@ -444,6 +497,49 @@ SCENARIOS = {
             ["RGB"],
             make_input=batch_of(64),
             sizes=["256", "1024"],
+        ),
+        Scenario(
+            "normalize",
+            "RGB to normalised CHW float32, as a model's input",
+            lambda im: normalised(im, numpy.float32),
+            contenders(
+                Contender(
+                    "numpy",
+                    "numpy.array(im).transpose(2, 0, 1).astype(float32), /= 255, -= mean, /= std",
+                    always(numpy_normalise),
+                ),
+                Contender(
+                    "fastpil CHW + multiply",
+                    'fastpil.to_numpy(im, layout="CHW"), then numpy.multiply(u8, 1/255) '
+                    "into float32 (scaled, not normalised)",
+                    always(fastpil_then_multiply),
+                    expect=scaled,
+                ),
+                Contender(
+                    "fastpil float32",
+                    'fastpil.to_numpy(im, layout="CHW", dtype=float32, scale=True, mean=, std=)',
+                    always(fastpil_normalise(numpy.float32)),
+                ),
+                Contender(
+                    "fastpil float16",
+                    "the same with dtype=float16",
+                    always(fastpil_normalise(numpy.float16)),
+                    expect=lambda im: normalised(im, numpy.float16),
+                ),
+                Contender(
+                    "float floor",
+                    "numpy.empty of the float32 result plus one copy from an existing array",
+                    prepare_float_floor,
+                ),
+            ),
+            [
+                ("fastpil vs numpy", "numpy", "fastpil float32"),
+                ("fastpil vs two passes", "fastpil CHW + multiply", "fastpil float32"),
+                ("float32 / floor", "fastpil float32", "float floor"),
+                ("float16 / float32", "fastpil float16", "fastpil float32"),
+            ],
+            ["RGB"],
+            sizes=["64", "224", "256", "1024", "2048", "4096"],
         ),
         Scenario(
             "small batch",

@@ -68,6 +68,10 @@ void apply(const ChunkTransform &t, std::uint8_t *const *planes, const std::uint
         t.kernel(planes, src, units, t.pattern);
         return;
     }
+    if (t.split_convert != nullptr) {
+        t.split_convert(planes, src, units, t.pattern, t.affine);
+        return;
+    }
     if (t.kernel == nullptr) {
         // Samples converted where they are: one plane of one or more channels.
         t.convert(planes[0], src, units * (t.out_unit / t.value_bytes), t.affine[0]);
@@ -76,7 +80,7 @@ void apply(const ChunkTransform &t, std::uint8_t *const *planes, const std::uint
     // The byte kernel picks a block of pixels' channels into a buffer that
     // stays in L1; each plane's bytes (or the interleaved channels') are then
     // converted from there.
-    constexpr std::size_t kBlock = 1024;
+    constexpr std::size_t kBlock = 2048;
     std::uint8_t picked[4 * kBlock];
     std::uint8_t *picked_planes[4];
     for (std::size_t j = 0; j < 4; ++j) {

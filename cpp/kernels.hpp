@@ -34,14 +34,17 @@ using Kernel = void (*)(std::uint8_t *const *dst, const std::uint8_t *src, std::
 enum class Sample : std::uint8_t { u8 = 0, u16 = 1, u16_swapped = 2, i32 = 3, f32 = 4 };
 constexpr std::size_t kSampleKinds = 5;
 
-// Value i is written as sample * scale[c] + offset[c] with c = i % period:
-// interleaved channels take their turns. Computed in float32, multiply then
-// add, each rounded (never fused, so that every kernel table gives the same
-// bits), and then, for float16, rounded to the nearest half.
+// Value i is written as sample * scale[i % kAffineSpan] + offset[i %
+// kAffineSpan]: interleaved channels take their turns, each channel's numbers
+// repeated along the arrays (kAffineSpan is a multiple of every channel count,
+// 1 to 4, and of every vector width, 4 and 8 lanes, so that a vector loop
+// loads them as they are). Computed in float32, multiply then add, each
+// rounded (never fused, so that every kernel table gives the same bits), and
+// then, for float16, rounded to the nearest half.
+constexpr std::size_t kAffineSpan = 24;
 struct Affine {
-    float scale[4];
-    float offset[4];
-    std::uint8_t period;  // 1 to 4
+    alignas(32) float scale[kAffineSpan];
+    alignas(32) float offset[kAffineSpan];
 };
 
 // Reads `count` samples from `src` and writes `count` values to `dst`
@@ -49,6 +52,13 @@ struct Affine {
 // overlap.
 using Converter = void (*)(std::uint8_t *dst, const std::uint8_t *src, std::size_t count,
                            const Affine &affine);
+
+// Reads `pixels` pixels of 4 bytes and writes `pattern.count` planes of
+// float32 or float16: plane j holds byte pattern.index[j] of each pixel,
+// converted with affine[j] (which holds one channel's numbers throughout).
+using PlanarConverter = void (*)(std::uint8_t *const *dst, const std::uint8_t *src,
+                                 std::size_t pixels, const Pattern &pattern,
+                                 const Affine *affine);
 
 struct Kernels {
     const char *name;
@@ -70,6 +80,9 @@ struct Kernels {
     // Samples -> float32 and float16, indexed by Sample.
     Converter to_float32[kSampleKinds];
     Converter to_float16[kSampleKinds];
+    // Bytes of 4-byte pixels (RGBX and the like) -> float planes, in one step.
+    PlanarConverter split_4_to_float32;
+    PlanarConverter split_4_to_float16;
 };
 
 namespace scalar {

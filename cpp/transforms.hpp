@@ -51,6 +51,9 @@ struct ChunkTransform {
     // Float kinds only, else nullptr: each plane's (or the interleaved
     // output's) conversion.
     Converter convert;
+    // Float planes from 4-byte pixels: the byte kernel and the conversion in
+    // one step, used instead of both; else nullptr.
+    PlanarConverter split_convert;
     std::size_t value_bytes;  // 4 or 2
     Affine affine[4];         // per plane; interleaved output uses affine[0]
 };
@@ -161,23 +164,22 @@ inline const char *describe(const TransformSpec &spec, const Kernels &kernels,
         t.pattern = p;
         t.kernel = nullptr;
     }
+    if (spec.sample == Sample::u8 && planar && n == 4) {
+        t.split_convert = spec.output == Output::float32 ? kernels.split_4_to_float32
+                                                         : kernels.split_4_to_float16;
+    }
     t.value_bytes = spec.output == Output::float32 ? 4 : 2;
     t.convert = spec.output == Output::float32 ? kernels.to_float32[sample]
                                                : kernels.to_float16[sample];
     t.in_unit = n;
-    if (planar) {
-        t.planes = p.count;
-        t.out_unit = t.value_bytes;
-        for (std::size_t j = 0; j < p.count; ++j) {
-            t.affine[j] = {{spec.scale[j]}, {spec.offset[j]}, 1};
-        }
-    } else {
-        t.planes = 1;
-        t.out_unit = p.count * t.value_bytes;
-        t.affine[0].period = p.count;
-        for (std::size_t j = 0; j < p.count; ++j) {
-            t.affine[0].scale[j] = spec.scale[j];
-            t.affine[0].offset[j] = spec.offset[j];
+    t.planes = planar ? p.count : 1;
+    t.out_unit = (planar ? 1 : p.count) * t.value_bytes;
+    for (std::size_t j = 0; j < t.planes; ++j) {
+        // A plane holds one channel; interleaved output, every channel in turn.
+        for (std::size_t i = 0; i < kAffineSpan; ++i) {
+            const std::size_t channel = planar ? j : i % p.count;
+            t.affine[j].scale[i] = spec.scale[channel];
+            t.affine[j].offset[i] = spec.offset[channel];
         }
     }
     *out = t;

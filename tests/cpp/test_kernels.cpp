@@ -257,14 +257,20 @@ size_t check_converters(const Kernels &table, std::mt19937 &rng, size_t *runs) {
             const fastpil::Converter convert = half ? table.to_float16[s] : table.to_float32[s];
             const size_t out_size = half ? 2 : 4;
             for (std::uint8_t period = 1; period <= 4; ++period) {
-                fastpil::Affine affine{};
-                affine.period = period;
+                // Scales and offsets of every size, some that cancel the
+                // samples, per channel, repeated along the arrays.
+                float scale[4];
+                float offset[4];
                 for (size_t c = 0; c < 4; ++c) {
-                    // Scales and offsets of every size, some that cancel the samples.
-                    affine.scale[c] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 999.0f,
-                                                 static_cast<int>(rng() % 40) - 24);
-                    affine.offset[c] = (rng() % 3 == 0 ? -1.0f : 1.0f) * affine.scale[c] *
-                                       static_cast<float>(rng() % 300);
+                    scale[c] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 999.0f,
+                                          static_cast<int>(rng() % 40) - 24);
+                    offset[c] = (rng() % 3 == 0 ? -1.0f : 1.0f) * scale[c] *
+                                static_cast<float>(rng() % 300);
+                }
+                fastpil::Affine affine{};
+                for (size_t i = 0; i < fastpil::kAffineSpan; ++i) {
+                    affine.scale[i] = scale[i % period];
+                    affine.offset[i] = offset[i % period];
                 }
                 for (size_t count = 0; count <= 130; ++count) {
                     for (size_t shift = 0; shift <= 3; ++shift) {
@@ -283,8 +289,8 @@ size_t check_converters(const Kernels &table, std::mt19937 &rng, size_t *runs) {
                         std::vector<uint8_t> want(count * out_size);
                         for (size_t i = 0; i < count; ++i) {
                             const size_t c = i % period;
-                            const float product = reference_sample(sample, in, i) * affine.scale[c];
-                            const float value = product + affine.offset[c];
+                            const float product = reference_sample(sample, in, i) * scale[c];
+                            const float value = product + offset[c];
                             if (half) {
                                 const std::uint16_t h = reference_half(value);
                                 std::memcpy(want.data() + 2 * i, &h, 2);
@@ -313,6 +319,81 @@ size_t check_converters(const Kernels &table, std::mt19937 &rng, size_t *runs) {
                             ++failures;
                         }
                     }
+                }
+            }
+        }
+    }
+    return failures;
+}
+
+// The planar float kernels of 4-byte pixels, across their vector steps and
+// their blocks, every channel pattern they meet.
+size_t check_planar_converters(const Kernels &table, std::mt19937 &rng, size_t *runs) {
+    const fastpil::Pattern patterns[] = {pattern(4, {0, 1, 2}), pattern(4, {2, 1, 0}),
+                                         pattern(4, {3}), pattern(4, {0, 1, 2, 3}),
+                                         pattern(4, {1, 1})};
+    std::vector<size_t> lengths;
+    for (size_t n = 0; n <= 70; ++n) {
+        lengths.push_back(n);
+    }
+    for (size_t n : {4095, 4096, 4097, 8200}) {
+        lengths.push_back(n);
+    }
+    size_t failures = 0;
+    for (const fastpil::Pattern &p : patterns) {
+        for (int half = 0; half < 2; ++half) {
+            const fastpil::PlanarConverter convert =
+                half ? table.split_4_to_float16 : table.split_4_to_float32;
+            const size_t out_size = half ? 2 : 4;
+            fastpil::Affine affine[4];
+            for (size_t j = 0; j < 4; ++j) {
+                const float scale = std::ldexp(1.0f + static_cast<float>(rng() % 100),
+                                               -static_cast<int>(rng() % 12));
+                const float offset = -scale * static_cast<float>(rng() % 256);
+                for (size_t i = 0; i < fastpil::kAffineSpan; ++i) {
+                    affine[j].scale[i] = scale;
+                    affine[j].offset[i] = offset;
+                }
+            }
+            for (size_t pixels : lengths) {
+                const size_t shift = rng() % 4;
+                std::vector<uint8_t> src = random_bytes(shift + 4 * pixels, rng);
+                const uint8_t *in = src.data() + shift;
+                std::vector<std::vector<uint8_t>> buffers;
+                uint8_t *planes[4];
+                for (size_t j = 0; j < p.count; ++j) {
+                    buffers.emplace_back(kGuardBytes + pixels * out_size + kGuardBytes,
+                                         kGuardValue);
+                    planes[j] = buffers[j].data() + kGuardBytes;
+                }
+                convert(planes, in, pixels, p, affine);
+                ++*runs;
+                bool ok = true;
+                for (size_t j = 0; j < p.count; ++j) {
+                    for (size_t i = 0; ok && i < pixels; ++i) {
+                        const float product =
+                            static_cast<float>(in[4 * i + p.index[j]]) * affine[j].scale[0];
+                        const float value = product + affine[j].offset[0];
+                        uint8_t want[4];
+                        if (half) {
+                            const std::uint16_t h = reference_half(value);
+                            std::memcpy(want, &h, 2);
+                        } else {
+                            std::memcpy(want, &value, 4);
+                        }
+                        ok = std::memcmp(planes[j] + out_size * i, want, out_size) == 0;
+                    }
+                    for (size_t i = 0; i < buffers[j].size(); ++i) {
+                        const bool inside = i >= kGuardBytes && i < kGuardBytes + pixels * out_size;
+                        ok = ok && (inside || buffers[j][i] == kGuardValue);
+                    }
+                }
+                if (!ok) {
+                    if (failures < 10) {
+                        std::printf("FAIL %s/split_4_to_float%d, %u channels, %zu pixels\n",
+                                    table.name, half ? 16 : 32, p.count, pixels);
+                    }
+                    ++failures;
                 }
             }
         }
@@ -375,6 +456,7 @@ int main(int argc, char **argv) {
             table_failures += check_case(*tables[t], c, rng, &table_runs);
         }
         table_failures += check_converters(*tables[t], rng, &table_runs);
+        table_failures += check_planar_converters(*tables[t], rng, &table_runs);
         std::printf("%-7s %zu kernel/pattern cases and the float converters, %zu runs, %zu failed\n",
                     tables[t]->name,
                     sizeof(kCases) / sizeof(kCases[0]), table_runs, table_failures);
