@@ -33,7 +33,8 @@ DOCS_BUILD := build/docs
 SPHINX := cd docs && ../$(BIN)/sphinx-build -W --keep-going -q -d ../$(DOCS_BUILD)/doctrees
 
 .PHONY: help test test-slow sanitize fuzz bench bench-patch install dist-check test-matrix \
-	test-cross cross-tools clean docs doctest bench-docs profile-docs
+	test-cross cross-tools clean docs doctest bench-docs profile-docs install-torch test-torch \
+	bench-torch
 
 help:
 	@echo "make test         build fastpil into $(VENV) and run the test suite (pytest, then"
@@ -46,6 +47,10 @@ help:
 	@echo "make bench        build fastpil into $(VENV) and run the benchmark (a few minutes;"
 	@echo "                  BENCH_ARGS=--quick for a smoke run, --full for everything)"
 	@echo "make bench-patch  numpy.array with and without fastpil.patch(), then imageio"
+	@echo "make test-torch   fastpil against torchvision's transforms, and the DataLoader"
+	@echo "                  recipe, in $(TORCH_VENV) with torch and torchvision"
+	@echo "make bench-torch  the float pass against torchvision's pipelines, batches and a"
+	@echo "                  DataLoader end to end (in $(TORCH_VENV))"
 	@echo "make dist-check   build the sdist and a wheel from it, check both, test the"
 	@echo "                  installed wheel in a fresh venv, check the conda-forge recipe"
 	@echo "make test-matrix  test the oldest and newest NumPy/Pillow/Python claimed, each"
@@ -153,6 +158,33 @@ sanitize: $(SANITIZE_VENV)/.installed
 		$(SANITIZE_VENV)/bin/pytest -p no:cacheprovider --capture=sys -m "slow or not slow" \
 		--deselect tests/test_leaks.py::test_no_leak_over_100_000 $(PYTEST_ARGS)
 
+# PyTorch as a client, for its tests and benchmarks: torch and torchvision in
+# a venv of their own (fastpil does not depend on them), with fastpil built
+# into it. pip takes these versions from the disk of the machines fastpil is
+# developed on for Python 3.11; elsewhere it downloads them (about 5.5 GB).
+TORCH_VENV ?= .venv-torch
+TORCH_PY := $(TORCH_VENV)/bin/python
+TORCH_REQUIREMENTS ?= torch==2.14.1 torchvision==0.29.1
+
+$(TORCH_VENV)/.installed: pyproject.toml $(VENV)/.installed-test
+	$(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_PY) -m pip --disable-pip-version-check install --upgrade pip
+	$(TORCH_PY) -m pip --disable-pip-version-check install $(call requirements,test) ninja \
+		$(TORCH_REQUIREMENTS)
+	touch $@
+
+install-torch: $(TORCH_VENV)/.installed
+	$(TORCH_PY) -m pip --disable-pip-version-check install --no-build-isolation --no-deps \
+		-Cbuild-dir=build/torch -Csetup-args=-Dwerror=$(WERROR) .
+
+# FASTPIL_REQUIRE_TORCH makes the tests fail, not skip, where torch is missing.
+test-torch: install-torch
+	FASTPIL_REQUIRE_TORCH=1 $(TORCH_VENV)/bin/pytest tests/test_torch.py -p no:cacheprovider \
+		$(PYTEST_ARGS)
+
+bench-torch: install-torch
+	cd bench && ../$(TORCH_PY) bench_torch.py $(BENCH_ARGS)
+
 # Tables on stdout; every sample and a plot in build/bench/.
 bench: install $(VENV)/.installed-bench
 	cd bench && ../$(PY) bench.py --output ../build/bench $(BENCH_ARGS)
@@ -216,4 +248,4 @@ test-cross: cross-tools $(VENV)/.installed-test
 	FASTPIL_REQUIRE_KERNELS=neon,scalar $(MESON) test -C $(CPP_AARCH64) --print-errorlogs
 
 clean:
-	rm -rf build dist $(VENV) $(TOOLS_VENV) $(SANITIZE_VENV)
+	rm -rf build dist $(VENV) $(TOOLS_VENV) $(SANITIZE_VENV) $(TORCH_VENV)
