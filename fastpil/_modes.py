@@ -169,11 +169,11 @@ def _sample(mode: str, dtype: Any) -> tuple[Sample, float]:
 def _per_channel(name: str, value: Any, count: int, default: float) -> tuple[float, ...]:
     if value is None:
         return (default,) * count
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, numpy.bool_)):
         values = [float(value)] * count
     else:
         try:
-            values = [float(v) for v in value if not isinstance(v, bool)]
+            values = [float(v) for v in value if not isinstance(v, (bool, numpy.bool_))]
             if len(values) != len(value):
                 raise TypeError
         except (TypeError, ValueError):
@@ -241,6 +241,13 @@ def _find_plan(
     divisor = (largest if scale else 1.0) * (255.0 if mode == "1" else 1.0)
     factors = tuple(1.0 / (divisor * s) for s in stds)
     offsets = tuple(-m / s for m, s in zip(means, stds, strict=True))
+    biggest = float(numpy.finfo(numpy.float32).max)
+    if not all(abs(v) <= biggest for v in (*factors, *offsets)):
+        msg = (
+            f"mean={mean!r} and std={std!r}: the kernels compute in float32, where "
+            f"1 / std and mean / std must stay below {biggest:.3g}"
+        )
+        raise ValueError(msg)
     pattern = pixels.pattern
     if pattern is None:
         # The whole pixel, in order: one sample, or the bytes of a mode with
@@ -325,19 +332,26 @@ _float_plans: dict[tuple[Any, ...], Plan] = {}
 def _float_plan(
     mode: str, channels: Any, layout: str, dtype: Any, scale: Any, mean: Any, std: Any
 ) -> Plan:
-    key = (mode, channels, layout, dtype, scale, mean, std)
+    if type(scale) is not bool:
+        if not isinstance(scale, numpy.bool_):
+            return _find_plan(mode, channels, layout, dtype, scale, mean, std)  # refuses it
+        scale = bool(scale)
     try:
-        return _float_plans[key]
-    except KeyError:
-        pass
+        key = (
+            mode,
+            _hashable(channels),
+            layout,
+            dtype,
+            scale,
+            _number_key(mean),
+            _number_key(std),
+        )
+        found = _float_plans.get(key)
     except TypeError:
-        key = (mode, *map(_hashable, (channels, layout, dtype, scale, mean, std)))
-        try:
-            found = _float_plans.get(key)
-        except TypeError:
-            return _find_plan(mode, channels, layout, dtype, scale, mean, std)
-        if found is not None:
-            return found
+        # Options that cannot be a key are not valid, and _find_plan says why.
+        return _find_plan(mode, channels, layout, dtype, scale, mean, std)
+    if found is not None:
+        return found
 
     def find() -> Plan:
         if len(_float_plans) >= _FLOAT_PLANS_KEPT:
@@ -345,6 +359,17 @@ def _float_plan(
         return _find_plan(mode, channels, layout, dtype, scale, mean, std)
 
     return _cached(_float_plans, key, find, mode)
+
+
+def _number_key(value: Any) -> Any:
+    """``value`` (a number or numbers) as a cache key that tells True from 1."""
+    if isinstance(value, (bool, numpy.bool_)):
+        return ("bool", bool(value))
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, (Sequence, numpy.ndarray)) and not isinstance(value, (str, bytes)):
+        return tuple(_number_key(v) for v in value)
+    return value
 
 
 def _hashable(value: Any) -> Any:

@@ -226,3 +226,96 @@ def test_batches(data):
     assert result.shape == (count, *expected[0].shape)
     for got, want in zip(result, expected, strict=True):
         numpy.testing.assert_array_equal(got.view(numpy.uint8), want.view(numpy.uint8))
+
+
+NO_SCALE = {"1", "P", "PA", "I", "F"}
+numbers_or_garbage = st.one_of(
+    st.none(),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-300, 300),
+    st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=5).map(tuple),
+    st.sampled_from(["0.5", True, (0.5, "x"), [], 0]),
+)
+
+
+LARGEST = {"I;16": 65535, "I;16L": 65535, "I;16B": 65535, "I;16N": 65535}
+FLOAT32_MAX = float(numpy.finfo(numpy.float32).max)
+
+
+def per_channel_values(value, count):
+    """The numbers ``value`` gives each of ``count`` channels, or None if it
+    gives none: one number for all, or a sequence of exactly ``count``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [float(value)] * count
+    if not isinstance(value, (list, tuple)) or len(value) != count:
+        return None
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):
+        return None
+    return [float(v) for v in value]
+
+
+def float_options_valid(im, channels, dtype, scale, mean, std):
+    """Whether fastpil must accept these float options, given valid others."""
+    count = len(channels) if channels is not None else len(im.getbands())
+    if not isinstance(scale, bool) or dtype not in (numpy.float32, numpy.float16):
+        return False
+    if scale and im.mode in NO_SCALE:
+        return False
+    means = [0.0] * count if mean is None else per_channel_values(mean, count)
+    stds = [1.0] * count if std is None else per_channel_values(std, count)
+    if means is None or stds is None or not all(map(numpy.isfinite, means + stds)):
+        return False
+    if 0.0 in stds:
+        return False
+    # The kernels compute in float32: 1 / std and mean / std must fit.
+    divisor = (LARGEST.get(im.mode, 255) if scale else 1) * (255 if im.mode == "1" else 1)
+    return all(
+        1 / (divisor * abs(s)) <= FLOAT32_MAX and abs(m / s) <= FLOAT32_MAX
+        for m, s in zip(means, stds, strict=True)
+    )
+
+
+@budget
+@given(data=st.data())
+def test_float_options(data):
+    """Any dtype, scale, mean and std: within the bound of the float64 result
+    when valid, a ValueError or TypeError otherwise, with nothing written."""
+    from test_float import assert_within_bound, expected
+
+    im = data.draw(images())
+    bands = im.getbands()
+    channels = (
+        data.draw(
+            st.one_of(
+                st.none(), st.lists(st.sampled_from(bands), min_size=1, max_size=4).map(tuple)
+            )
+        )
+        if len(bands) > 1 and im.mode not in ("BGR;24",)
+        else None
+    )
+    layout = data.draw(st.sampled_from(["HWC", "CHW"]))
+    dtype = data.draw(
+        st.sampled_from([numpy.float32, numpy.float16, numpy.float64, numpy.uint8, "nonsense"])
+    )
+    scale = data.draw(st.one_of(st.booleans(), st.sampled_from([0, 1, None])))
+    mean, std = data.draw(numbers_or_garbage), data.draw(numbers_or_garbage)
+    options = {
+        "channels": channels,
+        "layout": layout,
+        "dtype": dtype,
+        "scale": scale,
+        "mean": mean,
+        "std": std,
+    }
+    if not float_options_valid(im, channels, dtype, scale, mean, std):
+        if dtype == numpy.uint8 and scale is False and mean is None and std is None:
+            return  # the mode's own dtype for some modes: the plain conversion
+        event("float options refused")
+        with pytest.raises((ValueError, TypeError)):
+            fastpil.to_numpy(im, **options)
+        return
+    event("float options accepted")
+    got = fastpil.to_numpy(im, **options)
+    args = {k: v for k, v in options.items() if k != "dtype"}
+    assert_within_bound(got, *expected(im, **args), dtype)
