@@ -1,5 +1,7 @@
 #include "chunks.hpp"
 
+#include <cstring>
+
 namespace fastpil {
 namespace {
 
@@ -108,6 +110,93 @@ Status ArrayRows::accept(const std::uint8_t *chunk, std::size_t length) {
 
 Status ArrayRows::finish() const {
     return rows_left() == 0 ? Status::ok : Status::incomplete;
+}
+
+Status check_source(const Source &source) {
+    const Gather &g = source.gather;
+    const bool item = g.item == 1 || g.item == 2 || g.item == 4 || g.item == 8;
+    if (!item || g.count < 1 || g.count > 4 || g.fill > 1 || source.rows == 0 ||
+        source.pixels == 0) {
+        return Status::bad_geometry;
+    }
+    std::size_t packed = 0;
+    if (!multiply(source.pixels, g.count * g.item + g.fill, &packed)) {
+        return Status::bad_geometry;
+    }
+    return Status::ok;
+}
+
+namespace {
+
+void copy_row(std::uint8_t *dst, const std::uint8_t *src, std::size_t pixels, const Gather &g) {
+    std::memcpy(dst, src, pixels * g.count * g.item);
+}
+
+bool offsets_within(const Gather &g, std::ptrdiff_t limit) {
+    for (std::size_t b = 0; b < g.count; ++b) {
+        if (g.offset[b] < 0 || g.offset[b] >= limit) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The fastest kernel that packs `g`: the vectorised ones for bytes in the
+// layouts they handle, a row copy where the array's rows are the packed
+// rows already, the plain loop for the rest.
+PackKernel pack_kernel(const Gather &g, const Kernels &kernels) {
+    const bool four = (g.count == 4 && !g.fill) || (g.count == 3 && g.fill);
+    if (g.item == 1 && g.count == 3 && g.fill && g.pixel_stride == 3 && offsets_within(g, 3)) {
+        return kernels.pack_3_to_4;
+    }
+    if (g.item == 1 && four && g.pixel_stride == 4 && offsets_within(g, 4)) {
+        return kernels.pack_4_to_4;
+    }
+    if (g.item == 1 && four && g.pixel_stride == 1) {
+        return kernels.pack_planes;
+    }
+    bool in_order = !g.fill && g.pixel_stride == static_cast<std::ptrdiff_t>(g.count * g.item);
+    for (std::size_t b = 0; in_order && b < g.count; ++b) {
+        in_order = g.offset[b] == static_cast<std::ptrdiff_t>(b * g.item);
+    }
+    return in_order ? copy_row : kernels.pack_any;
+}
+
+}  // namespace
+
+SourceRows::SourceRows(const Source &source, const Kernels &kernels)
+    : source_(source), packed_row_(source.pixels * (source.gather.count * source.gather.item +
+                                                    source.gather.fill)) {
+    // Offsets from the lowest band, so that a reversed channel axis (a
+    // negative channel stride) meets the kernels that take offsets from 0.
+    Gather &g = source_.gather;
+    std::ptrdiff_t lowest = g.offset[0];
+    for (std::size_t b = 1; b < g.count; ++b) {
+        lowest = g.offset[b] < lowest ? g.offset[b] : lowest;
+    }
+    source_.first_row += lowest;
+    for (std::size_t b = 0; b < g.count; ++b) {
+        g.offset[b] -= lowest;
+    }
+    kernel_ = pack_kernel(g, kernels);
+}
+
+Claim SourceRows::claim_room(std::size_t room) {
+    std::size_t count = room / packed_row_;
+    if (count > rows_left()) {
+        count = rows_left();
+    }
+    const Claim claim = {claimed_, count};
+    claimed_ += count;
+    return claim;
+}
+
+void SourceRows::fill(const Claim &claim, std::uint8_t *chunk) const {
+    for (std::size_t i = 0; i < claim.count; ++i) {
+        const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(claim.first + i);
+        kernel_(chunk + i * packed_row_, source_.first_row + y * source_.row_stride,
+                source_.pixels, source_.gather);
+    }
 }
 
 }  // namespace fastpil

@@ -10,9 +10,9 @@
 // claimed rows of the array and the immutable transform, so the caller may
 // run it without the GIL, or defer it while it claims further chunks.
 //
-// The other direction (filling chunks from an array for Pillow's decoder)
-// claims rows by the room in a chunk instead of by its length, and runs a
-// kernel from array rows into the chunk.
+// The other direction (filling chunks from an array for Pillow's decoder,
+// SourceRows below) claims rows by the room in a chunk instead of by its
+// length, and runs a kernel from array rows into the chunk.
 #pragma once
 
 #include <cstddef>
@@ -79,6 +79,48 @@ private:
     ChunkTransform transform_;
     std::uint8_t *array_;
     std::size_t plane_bytes_;
+    std::size_t claimed_ = 0;
+};
+
+// The other direction: the rows of an array, packed chunk by chunk into the
+// raw layout Pillow's decoder unpacks. The array has any strides (negative
+// and zero among them): row y starts at first_row + y * row_stride, and its
+// pixels are gathered as `gather` says.
+struct Source {
+    const std::uint8_t *first_row;
+    std::ptrdiff_t row_stride;
+    std::size_t rows;
+    std::size_t pixels;  // in each row
+    Gather gather;
+};
+
+// Whether `source` describes something the pack kernels can gather: 1 to 4
+// bands of 1, 2, 4 or 8 bytes, and at least one row and one pixel. Returns
+// Status::ok or Status::bad_geometry.
+Status check_source(const Source &source);
+
+class SourceRows {
+public:
+    // `source` must have passed check_source.
+    SourceRows(const Source &source, const Kernels &kernels);
+
+    // Bytes of one packed row.
+    std::size_t packed_row() const { return packed_row_; }
+
+    // Claims as many of the next rows as fit whole in `room` bytes (none
+    // when none fit, or none are left).
+    Claim claim_room(std::size_t room);
+
+    // Packs the claimed rows into `chunk`, one after the other.
+    void fill(const Claim &claim, std::uint8_t *chunk) const;
+
+    std::size_t rows_claimed() const { return claimed_; }
+    std::size_t rows_left() const { return source_.rows - claimed_; }
+
+private:
+    Source source_;
+    PackKernel kernel_;
+    std::size_t packed_row_;
     std::size_t claimed_ = 0;
 };
 

@@ -153,6 +153,72 @@ ShuffleMask planar_mask(const Pattern &p, size_t bytes_per_pixel) {
 
 #endif
 
+// ---------------------------------------------------------------------------
+// The way back: packing rows of arrays into Pillow's raw layout. Plain loops
+// first (tails, the scalar build, and pack_any everywhere).
+
+template <size_t Item>
+void pack_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, const Gather &g) {
+    const size_t out = g.count * Item + g.fill;
+    for (size_t x = begin; x < pixels; ++x) {
+        const uint8_t *in = src + static_cast<std::ptrdiff_t>(x) * g.pixel_stride;
+        uint8_t *o = dst + x * out;
+        for (size_t b = 0; b < g.count; ++b) {
+            std::memcpy(o + b * Item, in + g.offset[b], Item);
+        }
+        if (g.fill) {
+            o[g.count * Item] = 255;
+        }
+    }
+}
+
+void pack_any(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    switch (g.item) {
+        case 1:
+            pack_plain<1>(dst, src, 0, pixels, g);
+            break;
+        case 2:
+            pack_plain<2>(dst, src, 0, pixels, g);
+            break;
+        case 4:
+            pack_plain<4>(dst, src, 0, pixels, g);
+            break;
+        default:
+            pack_plain<8>(dst, src, 0, pixels, g);
+            break;
+    }
+}
+
+void pack_planes_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels,
+                       const Gather &g) {
+    for (size_t x = begin; x < pixels; ++x) {
+        for (size_t b = 0; b < g.count; ++b) {
+            dst[4 * x + b] = src[g.offset[b] + static_cast<std::ptrdiff_t>(x)];
+        }
+        if (g.fill) {
+            dst[4 * x + 3] = 255;
+        }
+    }
+}
+
+#if defined(FASTPIL_ISA_SSSE3) || defined(FASTPIL_ISA_AVX2)
+
+// Output byte 4p + b <- input byte `stride` * p + offset[b], for the 4
+// pixels of a 16-byte group; the padding byte, if any, is zeroed here and
+// set by OR-ing in `fill_mask`.
+ShuffleMask pack_mask(const Gather &g, size_t stride) {
+    ShuffleMask m;
+    for (size_t p = 0; p < 4; ++p) {
+        for (size_t b = 0; b < 4; ++b) {
+            m.bytes[4 * p + b] = b < g.count ? static_cast<signed char>(stride * p + g.offset[b])
+                                             : static_cast<signed char>(-1);
+        }
+    }
+    return m;
+}
+
+#endif
+
 #if defined(FASTPIL_ISA_SSSE3)
 
 __m128i load_mask(const ShuffleMask &m) {
@@ -232,6 +298,63 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
         }
     }
     split_plain<2>(dst, src, i, pixels, p);
+}
+
+
+// 4 pixels per step: one pshufb spreads 12 bytes into 16, the padding
+// bytes set by an OR. The 16-byte load reads 4 bytes past the 4 pixels, so
+// the loop stops 6 pixels early.
+void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const __m128i mask = load_mask(pack_mask(g, 3));
+    const __m128i fill = _mm_set1_epi32(static_cast<int>(0xff000000u));
+    size_t x = 0;
+    for (; x + 6 <= pixels; x += 4) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 3 * x));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + 4 * x),
+                         _mm_or_si128(_mm_shuffle_epi8(v, mask), fill));
+    }
+    pack_plain<1>(dst, src, x, pixels, g);
+}
+
+void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const __m128i mask = load_mask(pack_mask(g, 4));
+    const __m128i fill = _mm_set1_epi32(g.fill ? static_cast<int>(0xff000000u) : 0);
+    size_t x = 0;
+    for (; x + 4 <= pixels; x += 4) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * x));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + 4 * x),
+                         _mm_or_si128(_mm_shuffle_epi8(v, mask), fill));
+    }
+    pack_plain<1>(dst, src, x, pixels, g);
+}
+
+// 16 pixels per step: bytes of two planes interleaved into pairs, pairs into
+// quadruples; with 3 planes the fourth is 255.
+void pack_planes(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const uint8_t *plane[4];
+    for (size_t b = 0; b < g.count; ++b) {
+        plane[b] = src + g.offset[b];
+    }
+    const __m128i all_ones = _mm_set1_epi8(-1);
+    size_t x = 0;
+    for (; x + 16 <= pixels; x += 16) {
+        const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i *>(plane[0] + x));
+        const __m128i gr = _mm_loadu_si128(reinterpret_cast<const __m128i *>(plane[1] + x));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(plane[2] + x));
+        const __m128i a = g.count == 4
+                              ? _mm_loadu_si128(reinterpret_cast<const __m128i *>(plane[3] + x))
+                              : all_ones;
+        const __m128i rg_low = _mm_unpacklo_epi8(r, gr);
+        const __m128i rg_high = _mm_unpackhi_epi8(r, gr);
+        const __m128i ba_low = _mm_unpacklo_epi8(b, a);
+        const __m128i ba_high = _mm_unpackhi_epi8(b, a);
+        __m128i *o = reinterpret_cast<__m128i *>(dst + 4 * x);
+        _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(rg_low, ba_low));
+        _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(rg_low, ba_low));
+        _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(rg_high, ba_high));
+        _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(rg_high, ba_high));
+    }
+    pack_planes_plain(dst, src, x, pixels, g);
 }
 
 #elif defined(FASTPIL_ISA_AVX2)
@@ -333,6 +456,71 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
     split_plain<2>(dst, src, i, pixels, p);
 }
 
+
+// 8 pixels per step: the 24 bytes are loaded as two 16-byte halves, one per
+// lane, each then spread by vpshufb as the SSSE3 version does. The second
+// load reads 4 bytes past the 8 pixels, so the loop stops 10 pixels early.
+void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const __m256i mask = load_mask(pack_mask(g, 3));
+    const __m256i fill = _mm256_set1_epi32(static_cast<int>(0xff000000u));
+    size_t x = 0;
+    for (; x + 10 <= pixels; x += 8) {
+        const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 3 * x));
+        const __m128i high =
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 3 * x + 12));
+        const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1);
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + 4 * x),
+                            _mm256_or_si256(_mm256_shuffle_epi8(v, mask), fill));
+    }
+    pack_plain<1>(dst, src, x, pixels, g);
+}
+
+void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const __m256i mask = load_mask(pack_mask(g, 4));
+    const __m256i fill = _mm256_set1_epi32(g.fill ? static_cast<int>(0xff000000u) : 0);
+    size_t x = 0;
+    for (; x + 8 <= pixels; x += 8) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * x));
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + 4 * x),
+                            _mm256_or_si256(_mm256_shuffle_epi8(v, mask), fill));
+    }
+    pack_plain<1>(dst, src, x, pixels, g);
+}
+
+// 32 pixels per step: the SSSE3 interleave within each 128-bit lane leaves
+// the four 32-byte results with their lanes crossed; vperm2i128 uncrosses
+// them.
+void pack_planes(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const uint8_t *plane[4];
+    for (size_t b = 0; b < g.count; ++b) {
+        plane[b] = src + g.offset[b];
+    }
+    const __m256i all_ones = _mm256_set1_epi8(-1);
+    size_t x = 0;
+    for (; x + 32 <= pixels; x += 32) {
+        const __m256i r = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(plane[0] + x));
+        const __m256i gr = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(plane[1] + x));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(plane[2] + x));
+        const __m256i a =
+            g.count == 4 ? _mm256_loadu_si256(reinterpret_cast<const __m256i *>(plane[3] + x))
+                         : all_ones;
+        const __m256i rg_low = _mm256_unpacklo_epi8(r, gr);
+        const __m256i rg_high = _mm256_unpackhi_epi8(r, gr);
+        const __m256i ba_low = _mm256_unpacklo_epi8(b, a);
+        const __m256i ba_high = _mm256_unpackhi_epi8(b, a);
+        const __m256i q0 = _mm256_unpacklo_epi16(rg_low, ba_low);   // pixels 0-3 | 16-19
+        const __m256i q1 = _mm256_unpackhi_epi16(rg_low, ba_low);   // 4-7 | 20-23
+        const __m256i q2 = _mm256_unpacklo_epi16(rg_high, ba_high); // 8-11 | 24-27
+        const __m256i q3 = _mm256_unpackhi_epi16(rg_high, ba_high); // 12-15 | 28-31
+        __m256i *o = reinterpret_cast<__m256i *>(dst + 4 * x);
+        _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(q0, q1, 0x20));
+        _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(q2, q3, 0x20));
+        _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(q0, q1, 0x31));
+        _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(q2, q3, 0x31));
+    }
+    pack_planes_plain(dst, src, x, pixels, g);
+}
+
 #elif defined(FASTPIL_ISA_NEON)
 
 // vld4/vld2 load 16 pixels already split by byte position; a runtime choice
@@ -388,6 +576,51 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
     split_plain<2>(dst, src, i, pixels, p);
 }
 
+
+// 16 pixels per step: vld3/vld4 split the bytes by position, vst4 puts them
+// back four to a pixel, 255 for the padding byte.
+void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    size_t x = 0;
+    for (; x + 16 <= pixels; x += 16) {
+        const uint8x16x3_t v = vld3q_u8(src + 3 * x);
+        uint8x16x4_t o;
+        o.val[0] = v.val[g.offset[0]];
+        o.val[1] = v.val[g.offset[1]];
+        o.val[2] = v.val[g.offset[2]];
+        o.val[3] = vdupq_n_u8(255);
+        vst4q_u8(dst + 4 * x, o);
+    }
+    pack_plain<1>(dst, src, x, pixels, g);
+}
+
+void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    size_t x = 0;
+    for (; x + 16 <= pixels; x += 16) {
+        const uint8x16x4_t v = vld4q_u8(src + 4 * x);
+        uint8x16x4_t o;
+        o.val[0] = v.val[g.offset[0]];
+        o.val[1] = v.val[g.offset[1]];
+        o.val[2] = v.val[g.offset[2]];
+        o.val[3] = g.count == 4 ? v.val[g.offset[3]] : vdupq_n_u8(255);
+        vst4q_u8(dst + 4 * x, o);
+    }
+    pack_plain<1>(dst, src, x, pixels, g);
+}
+
+void pack_planes(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    size_t x = 0;
+    for (; x + 16 <= pixels; x += 16) {
+        uint8x16x4_t o;
+        for (size_t b = 0; b < 3; ++b) {
+            o.val[b] = vld1q_u8(src + g.offset[b] + static_cast<std::ptrdiff_t>(x));
+        }
+        o.val[3] = g.count == 4 ? vld1q_u8(src + g.offset[3] + static_cast<std::ptrdiff_t>(x))
+                                : vdupq_n_u8(255);
+        vst4q_u8(dst + 4 * x, o);
+    }
+    pack_planes_plain(dst, src, x, pixels, g);
+}
+
 #else
 
 void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
@@ -404,6 +637,19 @@ void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 
 void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
     split_plain<2>(dst, src, 0, pixels, p);
+}
+
+
+void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    pack_plain<1>(dst, src, 0, pixels, g);
+}
+
+void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    pack_plain<1>(dst, src, 0, pixels, g);
+}
+
+void pack_planes(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    pack_planes_plain(dst, src, 0, pixels, g);
 }
 
 #endif
@@ -817,6 +1063,10 @@ extern const Kernels kernels = {
      convert<Sample::i32, true>, convert<Sample::f32, true>},
     split_4_to_float<false>,
     split_4_to_float<true>,
+    pack_3_to_4,
+    pack_4_to_4,
+    pack_planes,
+    pack_any,
 };
 
 }  // namespace FASTPIL_ISA_NAMESPACE

@@ -60,6 +60,23 @@ using PlanarConverter = void (*)(std::uint8_t *const *dst, const std::uint8_t *s
                                  std::size_t pixels, const Pattern &pattern,
                                  const Affine *affine);
 
+// The way back, arrays to Pillow's raw layout: how to gather one packed row
+// from an array with any strides. Band b of pixel x is the `item` bytes at
+// src + x * pixel_stride + offset[b]; the packed pixel holds the bands in
+// order, then, with `fill`, one byte of 255 (the padding byte of Pillow's
+// 4-byte RGB storage).
+struct Gather {
+    std::ptrdiff_t pixel_stride;
+    std::ptrdiff_t offset[4];
+    std::uint8_t count;  // bands, 1 to 4
+    std::uint8_t item;   // bytes of one sample: 1, 2, 4 or 8
+    std::uint8_t fill;   // 0 or 1
+};
+
+// Packs `pixels` pixels of the row at `src` into `dst`.
+using PackKernel = void (*)(std::uint8_t *dst, const std::uint8_t *src, std::size_t pixels,
+                            const Gather &gather);
+
 struct Kernels {
     const char *name;
     // 4-byte pixels -> 3-byte pixels (e.g. RGBX -> RGB or BGR).
@@ -83,6 +100,17 @@ struct Kernels {
     // Bytes of 4-byte pixels (RGBX and the like) -> float planes, in one step.
     PlanarConverter split_4_to_float32;
     PlanarConverter split_4_to_float16;
+    // Bytes of 3-byte pixels -> 4-byte pixels with the padding byte (RGB
+    // arrays, any channel order, to Pillow's RGB storage).
+    PackKernel pack_3_to_4;
+    // Bytes of 4-byte pixels -> 4-byte pixels in another order, or 3 of them
+    // and the padding byte.
+    PackKernel pack_4_to_4;
+    // One byte from each of 3 or 4 planes (a (C, H, W) array) -> 4-byte
+    // pixels, the padding byte after 3.
+    PackKernel pack_planes;
+    // Any strides, any sample size: the plain loop.
+    PackKernel pack_any;
 };
 
 namespace scalar {

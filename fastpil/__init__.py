@@ -1,4 +1,4 @@
-"""Pillow images to NumPy arrays in one pass: exact, writable, fast."""
+"""Pillow images to NumPy arrays and back in one pass: exact, writable, fast."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 
 from . import _core
 from ._convert import to_numpy, to_numpy_batch
+from ._images import to_image, to_images
 from ._patch import patch, patched, unpatch
 
 __version__: str = _core.__version__
@@ -14,6 +15,8 @@ __all__ = [
     "patch",
     "patched",
     "simd_path",
+    "to_image",
+    "to_images",
     "to_numpy",
     "to_numpy_batch",
     "unpatch",

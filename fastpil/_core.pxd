@@ -49,7 +49,23 @@ cdef extern from "transforms.hpp" namespace "fastpil":
     const char *validate(const TransformSpec &spec, ChunkTransform *shape)
 
 
+cdef extern from "kernels.hpp" namespace "fastpil":
+    cdef struct Gather:
+        Py_ssize_t pixel_stride
+        Py_ssize_t offset[4]
+        uint8_t count
+        uint8_t item
+        uint8_t fill
+
+
 cdef extern from "chunks.hpp" namespace "fastpil":
+    cdef struct Source:
+        const uint8_t *first_row
+        Py_ssize_t row_stride
+        size_t rows
+        size_t pixels
+        Gather gather
+
     cdef struct Geometry:
         size_t rows
         size_t packed_row
@@ -69,6 +85,10 @@ cdef extern from "encode_loop.hpp" namespace "fastpil":
                     const Geometry &geometry, const TransformSpec &transform) except -1
     int transform_buffers(const TransformSpec &transform, const Py_buffer *dst,
                           size_t planes, const Py_buffer &src) except -1
+
+
+cdef extern from "decode_loop.hpp" namespace "fastpil":
+    int decode_from(object decode, const Source &source) except -1
 
 
 cdef extern from "gil.hpp" namespace "fastpil":

@@ -7,7 +7,9 @@ choice (which raw mode, which transform, which shape and dtype) is made by the
 caller in fastpil._convert and fastpil._modes, and arrives here as a Plan.
 """
 from cpython.buffer cimport (
+    PyBUF_FORMAT,
     PyBUF_SIMPLE,
+    PyBUF_STRIDES,
     PyBUF_WRITABLE,
     PyBuffer_Release,
     PyObject_GetBuffer,
@@ -130,7 +132,9 @@ cdef class Plan:
 
 # Pillow registers Python codecs in these dicts, and never replaces them.
 cdef dict _ENCODERS = Image.ENCODERS
+cdef dict _DECODERS = Image.DECODERS
 cdef object _raw_encoder = Image.core.raw_encoder
+cdef object _raw_decoder = Image.core.raw_decoder
 
 
 cdef object encoder_for(str mode, str rawmode):
@@ -165,6 +169,51 @@ cdef int encode_region(Plan plan, imaging, tuple extents, dest, Py_ssize_t offse
     finally:
         encoder.cleanup()
     return 0
+
+
+cdef object decoder_for(str mode, str rawmode):
+    # As encoder_for: Image._getdecoder only when a Python decoder is
+    # registered under "raw", which it would return instead.
+    if "raw" in _DECODERS:
+        return Image._getdecoder(mode, "raw", rawmode)
+    return _raw_decoder(mode, rawmode)
+
+
+def decode_array(imaging, str mode, str rawmode, array, tuple bands, bint fill):
+    """Unpack ``array`` into ``imaging`` (an ``Image.im`` of ``mode``, of the
+    array's size) through Pillow's raw decoder for ``rawmode``.
+
+    ``array`` exports a buffer of 1 to 3 dimensions (rows, pixels, channels)
+    with any strides; ``bands`` is the channel each packed band takes, in
+    order; ``fill`` appends Pillow's padding byte (255) to each pixel. The
+    caller has checked that these fit the raw mode.
+    """
+    cdef Py_buffer view
+    cdef Source source
+    PyObject_GetBuffer(array, &view, PyBUF_STRIDES | PyBUF_FORMAT)
+    try:
+        if not 1 <= view.ndim <= 3 or len(bands) > 4:
+            raise ValueError("an array of 1 to 3 dimensions and at most 4 bands")
+        source.first_row = <const uint8_t *>view.buf
+        source.rows = view.shape[0]
+        source.row_stride = view.strides[0]
+        source.pixels = view.shape[1] if view.ndim > 1 else 1
+        source.gather.pixel_stride = view.strides[1] if view.ndim > 1 else 0
+        source.gather.count = len(bands)
+        source.gather.item = view.itemsize
+        source.gather.fill = fill
+        for j in range(len(bands)):
+            if view.ndim < 3 and bands[j] != 0 or view.ndim == 3 and not 0 <= bands[j] < view.shape[2]:
+                raise ValueError("a band is outside the channel axis")
+            source.gather.offset[j] = bands[j] * (view.strides[2] if view.ndim == 3 else 0)
+        decoder = decoder_for(mode, rawmode)
+        try:
+            decoder.setimage(imaging, (0, 0, source.pixels, source.rows))
+            decode_from(decoder.decode, source)
+        finally:
+            decoder.cleanup()
+    finally:
+        PyBuffer_Release(&view)
 
 
 def convert(Plan plan not None, imaging, tuple extents, out=None):

@@ -30,6 +30,7 @@ import numpy
 from PIL import Image
 
 from ._convert import to_numpy
+from ._images import fromarray_maps, to_image
 
 
 def __array__(self: Image.Image, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
@@ -75,7 +76,37 @@ _HIDDEN_NAME = (
     "fastpil's unpatch() first)"
 )
 _HIDDEN_ARRAY_INTERFACE = property(operator.attrgetter(_HIDDEN_NAME))
-# Installed in this order and removed in the reverse one (see _update).
+_original_fromarray = Image.fromarray
+
+
+def fromarray(obj: Any, mode: str | None = None) -> Image.Image:
+    """``Image.fromarray``, through ``fastpil.to_image`` where that is faster.
+
+    Installed as ``PIL.Image.fromarray`` by ``fastpil.patch()``. Pillow's own
+    is called where it maps the array's memory instead of copying it (a
+    C-contiguous array of a mode whose raw layout is the array's: L, P,
+    RGBA, RGBX, CMYK, the I;16 modes), for objects other than NumPy arrays,
+    and for anything fastpil would refuse, so that errors are Pillow's own.
+    Elsewhere the image is ``fastpil.to_image(obj, mode)``: the same mode,
+    size and pixels, and read-only where Pillow's is (it maps the copy it
+    makes of a non-contiguous array of those modes).
+    """
+    if type(obj) is not numpy.ndarray:
+        return _original_fromarray(obj, mode)
+    try:
+        maps = fromarray_maps(obj, mode)
+        if maps and obj.flags.c_contiguous:
+            return _original_fromarray(obj, mode)  # Pillow shares the array's memory
+        im = to_image(obj, mode)
+    except Exception:  # Pillow's own error, then, as without the patch
+        return _original_fromarray(obj, mode)
+    if maps:
+        im.readonly = 1
+    return im
+
+
+# Class attributes of Image.Image: installed in this order and removed in the
+# reverse one (see _update).
 _REPLACEMENTS: dict[str, object] = {
     "__array__": __array__,
     "__array_interface__": _HIDDEN_ARRAY_INTERFACE,
@@ -99,8 +130,10 @@ def _update() -> None:
         originals = {name: Image.Image.__dict__.get(name, _ABSENT) for name in _REPLACEMENTS}
         for name, value in _REPLACEMENTS.items():
             setattr(Image.Image, name, value)
+        Image.fromarray = fromarray
         _originals = originals
     elif not wanted and _originals is not None:
+        Image.fromarray = _original_fromarray
         # In the reverse order: Pillow's __array_interface__ comes back before
         # __array__ goes, so that a thread calling NumPy meanwhile finds one
         # or the other, never neither (NumPy would then wrap the image in an

@@ -14,6 +14,8 @@ def test_public_names():
         "patch",
         "patched",
         "simd_path",
+        "to_image",
+        "to_images",
         "to_numpy",
         "to_numpy_batch",
         "unpatch",

@@ -1,0 +1,156 @@
+#include "decode_loop.hpp"
+
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "dispatch.hpp"
+#include "gil.hpp"
+
+namespace fastpil {
+namespace {
+
+// As for the encoder (encode_loop.cpp): whole rows, about 64 KiB, and one
+// buffer, reused for every chunk.
+constexpr std::size_t kChunkTarget = 64 * 1024;
+
+// The chunk every conversion of a thread fills, kept from one call to the
+// next: a fresh buffer of 64 KiB was fresh pages on every call, once the
+// image freed after the last call had let glibc trim the heap. A conversion
+// started from inside another (a Python decoder registered as "raw" that
+// converts) or one whose rows are wider gets a buffer of its own.
+constexpr std::size_t kKeptChunk = 4 * kChunkTarget;
+thread_local std::unique_ptr<std::uint8_t[]> t_chunk;
+thread_local bool t_chunk_busy = false;
+
+class ChunkBuffer {
+public:
+    explicit ChunkBuffer(std::size_t size) {
+        if (size <= kKeptChunk && !t_chunk_busy) {
+            if (!t_chunk) {
+                t_chunk.reset(new (std::nothrow) std::uint8_t[kKeptChunk]);
+            }
+            if (t_chunk) {
+                t_chunk_busy = kept_ = true;
+                data_ = t_chunk.get();
+                return;
+            }
+        }
+        own_.reset(new (std::nothrow) std::uint8_t[size]);
+        data_ = own_.get();
+    }
+    ~ChunkBuffer() {
+        if (kept_) {
+            t_chunk_busy = false;
+        }
+    }
+    ChunkBuffer(const ChunkBuffer &) = delete;
+    ChunkBuffer &operator=(const ChunkBuffer &) = delete;
+    std::uint8_t *data() const { return data_; }
+
+private:
+    std::unique_ptr<std::uint8_t[]> own_;
+    std::uint8_t *data_ = nullptr;
+    bool kept_ = false;
+};
+
+}  // namespace
+
+int decode_from(PyObject *decode, const Source &source) {
+    if (check_source(source) != Status::ok) {
+        PyErr_SetString(PyExc_ValueError,
+                        "an array source needs 1 to 4 bands of 1, 2, 4 or 8 bytes and at least "
+                        "one row and one pixel");
+        return -1;
+    }
+    SourceRows rows(source, active_kernels());
+    const std::size_t packed_row = rows.packed_row();
+    std::size_t capacity = kChunkTarget / packed_row * packed_row;
+    if (capacity == 0) {
+        capacity = packed_row;  // a row wider than the target: one row a chunk
+    }
+    if (capacity > source.rows * packed_row) {
+        capacity = source.rows * packed_row;
+    }
+    const std::size_t size = capacity;
+    ChunkBuffer buffer(size);
+    std::uint8_t *chunk = buffer.data();
+    if (chunk == nullptr) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    const bool share_gil = should_share_gil(source.rows * packed_row);
+
+    std::size_t carried = 0;  // bytes left by the decoder, at the start of chunk
+    int status = -1;
+    for (;;) {
+        const Claim claim = rows.claim_room(size - carried);
+        if (claim.count != 0) {
+            if (share_gil) {
+                const WithoutGil released;
+                rows.fill(claim, chunk + carried);
+            } else {
+                rows.fill(claim, chunk + carried);
+            }
+        }
+        const std::size_t length = carried + claim.count * packed_row;
+        PyObject *view = PyMemoryView_FromMemory(reinterpret_cast<char *>(chunk),
+                                                 static_cast<Py_ssize_t>(length), PyBUF_READ);
+        if (view == nullptr) {
+            break;
+        }
+        // decode() returns (bytes consumed, error code); consumed is
+        // negative once the image is complete.
+        PyObject *result = PyObject_CallOneArg(decode, view);
+        Py_DECREF(view);
+        if (result == nullptr) {
+            break;
+        }
+        Py_ssize_t consumed = -1;
+        long errcode = 0;
+        const bool parsed = PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2;
+        if (parsed) {
+            consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(result, 0));
+            errcode = PyLong_AsLong(PyTuple_GET_ITEM(result, 1));
+        }
+        Py_DECREF(result);
+        if (!parsed) {
+            PyErr_SetString(PyExc_TypeError,
+                            "the decoder's decode() did not return (consumed, errcode)");
+            break;
+        }
+        if (PyErr_Occurred()) {
+            break;
+        }
+        if (consumed < 0) {
+            // Complete; any rows not given were more than the image holds,
+            // which Image.frombytes ignores too.
+            status = 0;
+            break;
+        }
+        if (errcode != 0) {
+            PyErr_SetString(PyExc_ValueError, "cannot decode image data");
+            break;
+        }
+        if (static_cast<std::size_t>(consumed) > length) {
+            PyErr_SetString(PyExc_RuntimeError, "Pillow's raw decoder consumed more than it got");
+            break;
+        }
+        carried = length - static_cast<std::size_t>(consumed);
+        // The decoder takes every whole row of its own it is given: with all
+        // of ours given, or no room left for one more, it cannot finish.
+        // (Its rows are then wider than ours, and the whole of the array
+        // less than the image needs.)
+        if (rows.rows_left() == 0 || (claim.count == 0 && consumed == 0)) {
+            PyErr_SetString(PyExc_ValueError, "not enough image data");
+            break;
+        }
+        std::memmove(chunk, chunk + consumed, carried);
+        if (PyErr_CheckSignals() < 0) {
+            break;
+        }
+    }
+    return status;
+}
+
+}  // namespace fastpil

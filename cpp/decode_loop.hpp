@@ -1,0 +1,26 @@
+// The way back: packs an array's rows chunk by chunk into Pillow's raw
+// layout (with the core in chunks.hpp) and hands each chunk to a Pillow raw
+// decoder, which unpacks it into an image.
+#pragma once
+
+#include <Python.h>
+
+#include "chunks.hpp"
+
+namespace fastpil {
+
+// Feeds `decode`, the decode method of a Pillow raw decoder whose
+// setimage() has been called, the rows of `source`, packed, until the
+// decoder reports the image complete. The packed rows are a stream of bytes
+// to it, as the one bytes object of Image.frombytes would be: a chunk's
+// bytes that the decoder leaves (part of a row of its own size) come first
+// in the next chunk.
+//
+// Returns 0 on success; -1 with a Python exception set when the source is
+// not something the kernels can gather, the decoder fails (ValueError:
+// "cannot decode image data", as Image.frombytes says), every row has been
+// given and the decoder still wants more (ValueError: "not enough image
+// data"), or a signal handler raises (checked between chunks).
+int decode_from(PyObject *decode, const Source &source);
+
+}  // namespace fastpil

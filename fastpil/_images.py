@@ -1,0 +1,224 @@
+"""to_image and to_images: arrays to Pillow images in one pass.
+
+The mode of the image is the one ``Image.fromarray`` gives the array (worked
+out once per dtype, channel count and mode asked for, by asking
+``fromarray`` itself about an array of one pixel); the pixels go through
+Pillow's raw decoder, chunk by chunk, packed by fastpil's kernels from the
+array as it is, whatever its strides.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy
+from PIL import Image, ImageMode
+
+from . import _core
+
+LAYOUTS = ("HWC", "CHW")
+
+# Modes Pillow stores in 4 bytes a pixel but whose raw mode of the same name
+# packs 3: their 4-byte raw mode is a plain row copy in Pillow's decoder,
+# given the padding byte (255, as Pillow's 3-byte unpacker sets it).
+_FOUR_BYTE_RAW = {"RGB": "RGBX", "YCbCr": "YCbCrX"}
+
+
+class _Kind(NamedTuple):
+    """What fromarray makes of arrays of one dtype, channel count and mode."""
+
+    mode: str  # of the image
+    rawmode: str  # the decoder's raw mode for the array's own bytes
+    bands: tuple[str, ...]
+
+
+_kinds: dict[tuple[Any, ...], _Kind] = {}
+_kinds_lock = threading.Lock()
+
+
+def _kind(dtype: numpy.dtype[Any], ndim: int, tail: tuple[int, ...], mode: str | None) -> _Kind:
+    key = (dtype.str, ndim, tail, mode)
+    found = _kinds.get(key)
+    if found is None:
+        found = _find_kind(dtype, ndim, tail, mode)
+        with _kinds_lock:
+            _kinds[key] = found
+    return found
+
+
+def _find_kind(
+    dtype: numpy.dtype[Any], ndim: int, tail: tuple[int, ...], mode: str | None
+) -> _Kind:
+    # Pillow's own answer, for an array of one pixel of this kind: the mode,
+    # or the refusal with its reason.
+    shape = (1,) * min(ndim, 2) + tail
+    try:
+        probe = Image.fromarray(numpy.zeros(shape, dtype), mode)
+    except (TypeError, ValueError, KeyError) as error:
+        what = f"an array of {ndim} dimension{'s' if ndim != 1 else ''}"
+        if tail:
+            what += f" with {tail[0]} channel{'s' if tail[0] != 1 else ''}"
+        msg = f"Image.fromarray refuses {what} of {dtype}" + (
+            f" as mode {mode!r}" if mode is not None else ""
+        )
+        raise type(error)(f"{msg}: {error}") from None
+    # fromarray's raw mode: the mode asked for, or the one its table gives.
+    if mode is not None:
+        rawmode = mode
+    else:
+        rawmode = Image._fromarray_typemap[((1, 1, *tail), dtype.str)][1]
+    return _Kind(probe.mode, rawmode, tuple(ImageMode.getmode(probe.mode).bands))
+
+
+def _hwc(a: numpy.ndarray, layout: str) -> numpy.ndarray:
+    """``a`` with its channel axis last, or none for a single band (a view)."""
+    if layout == "HWC":
+        return a
+    if layout != "CHW":
+        raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
+    if a.ndim != 3:
+        msg = f'layout="CHW" takes an array of shape (C, H, W), not {a.shape}'
+        raise ValueError(msg)
+    return a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0)
+
+
+def _band_order(channels: Any, bands: tuple[str, ...], count: int, mode: str) -> tuple[int, ...]:
+    """The array channel each of the mode's bands comes from."""
+    if channels is None:
+        return tuple(range(count)) if count else (0,)
+    if not isinstance(channels, Sequence):
+        msg = (
+            f"channels must be a string or a sequence of band names, not {type(channels).__name__}"
+        )
+        raise TypeError(msg)
+    names = list(channels)
+    if count == 0 or sorted(names) != sorted(bands) or len(set(names)) != len(names):
+        msg = (
+            f"channels={channels!r} does not name the array's {count or 1} channel(s) in mode "
+            f"{mode!r}: give each of its bands {bands} once, in the array's order"
+        )
+        raise ValueError(msg)
+    return tuple(names.index(band) for band in bands)
+
+
+def to_image(
+    a: Any, mode: str | None = None, *, channels: Any = None, layout: str = "HWC"
+) -> Image.Image:
+    array = numpy.asarray(a)
+    if array.ndim == 0:
+        raise ValueError("to_image() takes an array of 1 to 3 dimensions, not a scalar")
+    hwc = _hwc(array, layout)
+    kind = _kind(hwc.dtype, hwc.ndim, hwc.shape[2:], mode)
+    count = hwc.shape[2] if hwc.ndim == 3 else 0
+    order = _band_order(channels, kind.bands, count, kind.mode)
+    height = hwc.shape[0]
+    width = 1 if hwc.ndim == 1 else hwc.shape[1]
+    if width == 0 or height == 0:
+        # Nothing to decode: Pillow's own empty image, made writable.
+        contiguous = numpy.ascontiguousarray(hwc[..., list(order)] if count else hwc)
+        im = Image.fromarray(contiguous, mode)
+        return im.copy() if im.readonly else im
+    rawmode = kind.rawmode
+    fill = hwc.dtype.itemsize == 1 and rawmode == kind.mode and rawmode in _FOUR_BYTE_RAW
+    if fill:
+        rawmode = _FOUR_BYTE_RAW[rawmode]
+    im = Image.new(kind.mode, (width, height))
+    _core.decode_array(im.im, kind.mode, rawmode, hwc, order, fill)
+    return im
+
+
+to_image.__doc__ = """Make a Pillow image of an array, as ``Image.fromarray`` would, in one pass.
+
+    Parameters
+    ----------
+    a : array_like
+        Anything ``numpy.asarray`` takes without copying: a NumPy array or a
+        view of one with any strides (negative and zero among them), a
+        PyTorch CPU tensor, a memoryview. Its shape is (H, W), (H, W, C) or,
+        with ``layout="CHW"``, (C, H, W); a 1-d array of length H is a
+        column, as for ``fromarray``.
+    mode : str, optional
+        The image's mode, where ``Image.fromarray`` accepts it (``"P"`` for
+        bytes, ``"YCbCr"``, ``"LAB"`` or ``"HSV"`` for three channels of
+        them, ...). By default, the mode ``fromarray`` infers: L, RGB, RGBA,
+        LA, 1, I;16, I or F by dtype and channel count.
+    channels : str or sequence of str, optional
+        The order of the array's channels, in the mode's band names:
+        ``"BGR"`` for an OpenCV image to become RGB, ``"BGRA"``, ... Each
+        band of the mode once.
+    layout : {"HWC", "CHW"}, optional
+        ``"CHW"`` for an array whose channel axis comes first, as PyTorch's;
+        (1, H, W) makes a single-band image.
+
+    Returns
+    -------
+    PIL.Image.Image
+        An image of its own pixels (changing the array afterwards does not
+        change it), writable, equal in mode, size and ``tobytes()`` to
+        ``Image.fromarray(numpy.ascontiguousarray(b), mode)``, where ``b`` is
+        ``a`` with its channels in the mode's order and its layout HWC.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Where ``Image.fromarray`` refuses the array (its dtype, its number of
+        dimensions or of channels, ``mode``), saying why; ``channels`` that
+        do not name each band once; a ``layout`` that does not fit.
+    MemoryError
+        There is no memory for the image.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> import fastpil
+    >>> bgr = numpy.zeros((2, 3, 3), numpy.uint8)
+    >>> bgr[..., 0] = 255  # blue, in OpenCV's order
+    >>> im = fastpil.to_image(bgr, channels="BGR")
+    >>> im.mode, im.size, im.getpixel((0, 0))
+    ('RGB', (3, 2), (0, 0, 255))
+    >>> fastpil.to_image(numpy.zeros((3, 4, 5), numpy.uint8), layout="CHW").size
+    (5, 4)
+    """
+
+
+def to_images(
+    batch: Any, mode: str | None = None, *, channels: Any = None, layout: str = "HWC"
+) -> list[Image.Image]:
+    array = numpy.asarray(batch)
+    if array.ndim < 3:
+        msg = f"to_images() takes a batch of arrays, (N, H, W[, C]) or (N, C, H, W), not {array.shape}"
+        raise ValueError(msg)
+    return [to_image(each, mode, channels=channels, layout=layout) for each in array]
+
+
+to_images.__doc__ = """Make one image of each array of a batch.
+
+    Parameters
+    ----------
+    batch : array_like
+        An array of shape (N, H, W), (N, H, W, C) or, with
+        ``layout="CHW"``, (N, C, H, W): a batch of tensors from a model,
+        say.
+    mode, channels, layout
+        As for `to_image`, for every image.
+
+    Returns
+    -------
+    list of PIL.Image.Image
+
+    Examples
+    --------
+    >>> import numpy
+    >>> import fastpil
+    >>> [im.size for im in fastpil.to_images(numpy.zeros((2, 3, 8, 6), numpy.uint8), layout="CHW")]
+    [(6, 8), (6, 8)]
+    """
+
+
+def fromarray_maps(a: numpy.ndarray, mode: str | None) -> bool:
+    """Whether ``Image.fromarray(a, mode)`` maps a buffer rather than decode
+    one: the array's own memory when it is C-contiguous, else a copy of it
+    from ``tobytes()``. Either way its image is read-only."""
+    return _kind(a.dtype, a.ndim, a.shape[2:], mode).rawmode in Image._MAPMODES
