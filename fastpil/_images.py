@@ -65,10 +65,8 @@ def _find_kind(
         )
         raise type(error)(f"{msg}: {error}") from None
     # fromarray's raw mode: the mode asked for, or the one its table gives.
-    if mode is not None:
-        rawmode = mode
-    else:
-        rawmode = Image._fromarray_typemap[((1, 1, *tail), dtype.str)][1]
+    table = Image._fromarray_typemap
+    rawmode = mode if mode is not None else table[(1, 1, *tail), dtype.str][1]
     return _Kind(probe.mode, rawmode, tuple(ImageMode.getmode(probe.mode).bands))
 
 
