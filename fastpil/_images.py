@@ -186,7 +186,10 @@ def to_images(
 ) -> list[Image.Image]:
     array = numpy.asarray(batch)
     if array.ndim < 3:
-        msg = f"to_images() takes a batch of arrays, (N, H, W[, C]) or (N, C, H, W), not {array.shape}"
+        msg = (
+            "to_images() takes a batch of arrays, (N, H, W[, C]) or (N, C, H, W), "
+            f"not {array.shape}"
+        )
         raise ValueError(msg)
     return [to_image(each, mode, channels=channels, layout=layout) for each in array]
 
@@ -210,7 +213,8 @@ to_images.__doc__ = """Make one image of each array of a batch.
     --------
     >>> import numpy
     >>> import fastpil
-    >>> [im.size for im in fastpil.to_images(numpy.zeros((2, 3, 8, 6), numpy.uint8), layout="CHW")]
+    >>> batch = numpy.zeros((2, 3, 8, 6), numpy.uint8)
+    >>> [im.size for im in fastpil.to_images(batch, layout="CHW")]
     [(6, 8), (6, 8)]
     """
 
