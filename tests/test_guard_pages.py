@@ -149,3 +149,41 @@ def test_float_kernel_at_a_page_boundary(simd_path, pages, rng, name, output, at
         for got, expected in zip(planes, want, strict=True):
             assert got.tobytes() == expected.tobytes(), f"{name}, {pixels} pixels"
         pages.close()
+
+
+SOURCES = [
+    ("RGB", (3,), {}),
+    ("RGB reordered", (3,), {"channels": "BRG"}),
+    ("RGBA reordered", (4,), {"channels": "ABGR"}),
+    ("planes", (3, "CHW"), {"layout": "CHW"}),
+    ("four planes", (4, "CHW"), {"layout": "CHW"}),
+    ("L", (), {}),
+    ("LA", (2,), {}),
+]
+
+
+@pytest.mark.parametrize(("name", "shape", "options"), SOURCES, ids=[s[0] for s in SOURCES])
+@pytest.mark.parametrize("width", [1, 5, 15, 16, 17, 31, 33, 63, 65])
+def test_to_image_from_an_array_at_a_page_boundary(
+    simd_path, pages, rng, name, shape, options, width
+):
+    """The pack kernels read an array flush against a guard page: its last
+    byte is the last one before an inaccessible page."""
+    height = 3
+    if shape and shape[-1] == "CHW":
+        full = (shape[0], height, width)
+    else:
+        full = (height, width, *shape)
+    size = int(numpy.prod(full))
+    a = pages.buffer(size, "end").reshape(full)
+    a[...] = rng.integers(0, 256, full, dtype=numpy.uint8)
+    want = fastpil.to_image(numpy.array(a), **options)
+    got = fastpil.to_image(a, **options)
+    assert got.tobytes() == want.tobytes(), name
+    # Read backwards too: the first byte is the first after a guard page.
+    b = pages.buffer(size, "start").reshape(full)
+    b[...] = a
+    assert (
+        fastpil.to_image(b[::-1], **options).tobytes()
+        == fastpil.to_image(numpy.array(b[::-1]), **options).tobytes()
+    )

@@ -57,6 +57,7 @@ class Workload:
         self.out = numpy.empty((48, 64, 3), numpy.uint8)
         self.buffer = bytearray(64 * 48 * 3)
         self.batch_out = numpy.empty((2, 3, 48, 64), numpy.uint8)
+        self.chw = fastpil.to_numpy(self.tall.convert("RGB"), layout="CHW")
         png = io.BytesIO()
         self.im.save(png, "PNG", compress_level=1)
         self.png = png.getvalue()
@@ -77,6 +78,10 @@ class Workload:
             self.truncated_file,
             self.encoder_fails,
             self.generator_raises,
+            self.float_pass,
+            self.to_image,
+            self.to_image_refused,
+            self.patched_fromarray,
         ]
 
     def new_array(self):
@@ -136,6 +141,26 @@ class Workload:
             raise KeyError("no more")
 
         self.expect(KeyError, "no more", fastpil.to_numpy_batch, images())
+
+    def float_pass(self):
+        fastpil.to_numpy(self.im, layout="CHW", dtype=numpy.float16, scale=True, mean=0.5, std=0.2)
+
+    def to_image(self):
+        fastpil.to_image(self.chw, layout="CHW", channels="BGR")
+
+    def to_image_refused(self):
+        self.expect(
+            ValueError,
+            "each of its bands",
+            fastpil.to_image,
+            self.chw,
+            channels="XY",
+            layout="CHW",
+        )
+
+    def patched_fromarray(self):
+        with fastpil.patched():
+            Image.fromarray(self.chw.transpose(1, 2, 0))
 
     def run(self, count):
         for operation in itertools.islice(itertools.cycle(self.operations), count):

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -325,6 +326,162 @@ bool fuzz_case(std::mt19937 &rng) {
     return true;
 }
 
+// ---------------------------------------------------------------------------
+// The other direction: SourceRows gathering rows of arrays with random
+// strides (negative and zero among them), sample sizes and band orders,
+// into chunks of random room, against a sample-by-sample model.
+
+struct RandomArray {
+    std::vector<uint8_t> memory;
+    fastpil::Source source;
+};
+
+RandomArray random_array(std::mt19937 &rng) {
+    RandomArray a;
+    const uint8_t items[] = {1, 2, 4, 8};
+    fastpil::Gather &g = a.source.gather;
+    g.item = items[rng() % 4];
+    // The kernels' own layouts more often than not.
+    const int layout = static_cast<int>(rng() % 4);
+    g.count = static_cast<uint8_t>(1 + rng() % 4);
+    if (layout == 0) {
+        g.item = 1;
+        g.count = 3;
+    }
+    g.fill = g.item == 1 && (g.count == 3 || rng() % 3 == 0) ? static_cast<uint8_t>(rng() % 2 || g.count == 3) : 0;
+    const size_t rows = 1 + rng() % 9;
+    const size_t pixels = 1 + rng() % (rng() % 3 == 0 ? 200 : 40);
+    const size_t channels = g.count + rng() % 2;
+    const std::ptrdiff_t item = g.item;
+    std::ptrdiff_t channel_stride;
+    std::ptrdiff_t pixel_stride;
+    std::ptrdiff_t row_stride;
+    if (layout == 1) {  // planar: (C, H, W)
+        pixel_stride = item;
+        row_stride = static_cast<std::ptrdiff_t>(pixels) * item;
+        channel_stride = row_stride * static_cast<std::ptrdiff_t>(rows);
+    } else {  // interleaved: (H, W, C), some padding between rows
+        channel_stride = item;
+        pixel_stride = static_cast<std::ptrdiff_t>(channels) * item;
+        row_stride = pixel_stride * static_cast<std::ptrdiff_t>(pixels) + item * (rng() % 3);
+    }
+    if (rng() % 5 == 0) {
+        pixel_stride = 0;  // a broadcast row
+    }
+    if (rng() % 6 == 0) {
+        row_stride = 0;  // a broadcast column
+    }
+    const size_t span = static_cast<size_t>(row_stride) * rows + static_cast<size_t>(pixel_stride) * pixels +
+                        static_cast<size_t>(channel_stride) * channels + 16;
+    a.memory.resize(span);
+    for (uint8_t &byte : a.memory) {
+        byte = static_cast<uint8_t>(rng());
+    }
+    // Walk some axes backwards, as views with negative strides do.
+    const uint8_t *base = a.memory.data();
+    if (rng() % 3 == 0) {
+        base += row_stride * static_cast<std::ptrdiff_t>(rows - 1);
+        row_stride = -row_stride;
+    }
+    if (rng() % 3 == 0) {
+        base += pixel_stride * static_cast<std::ptrdiff_t>(pixels - 1);
+        pixel_stride = -pixel_stride;
+    }
+    std::vector<size_t> order(channels);
+    for (size_t c = 0; c < channels; ++c) {
+        order[c] = c;
+    }
+    std::shuffle(order.begin(), order.end(), rng);
+    const bool reversed = rng() % 3 == 0;
+    if (reversed) {
+        base += channel_stride * static_cast<std::ptrdiff_t>(channels - 1);
+    }
+    for (size_t b = 0; b < g.count; ++b) {
+        const std::ptrdiff_t c = static_cast<std::ptrdiff_t>(order[b]);
+        g.offset[b] = (reversed ? -c : c) * channel_stride;
+    }
+    g.pixel_stride = pixel_stride;
+    a.source = {base, row_stride, rows, pixels, g};
+    return a;
+}
+
+std::vector<uint8_t> packed_model(const fastpil::Source &s) {
+    const fastpil::Gather &g = s.gather;
+    std::vector<uint8_t> out;
+    for (size_t y = 0; y < s.rows; ++y) {
+        for (size_t x = 0; x < s.pixels; ++x) {
+            const uint8_t *pixel = s.first_row + static_cast<std::ptrdiff_t>(y) * s.row_stride +
+                                   static_cast<std::ptrdiff_t>(x) * g.pixel_stride;
+            for (size_t b = 0; b < g.count; ++b) {
+                out.insert(out.end(), pixel + g.offset[b], pixel + g.offset[b] + g.item);
+            }
+            if (g.fill) {
+                out.push_back(255);
+            }
+        }
+    }
+    return out;
+}
+
+bool source_case(std::mt19937 &rng) {
+    RandomArray a = random_array(rng);
+    if (fastpil::check_source(a.source) != Status::ok) {
+        fail("check_source refused a valid source", "");
+        return false;
+    }
+    const std::vector<uint8_t> want = packed_model(a.source);
+    fastpil::SourceRows rows(a.source, fastpil::active_kernels());
+    if (rows.packed_row() * a.source.rows != want.size()) {
+        fail("packed_row disagrees with the model", "");
+        return false;
+    }
+    std::vector<uint8_t> got;
+    while (rows.rows_left() != 0) {
+        const size_t room = rng() % 4 == 0 ? rng() % (rows.packed_row() + 1)
+                                           : rows.packed_row() * (1 + rng() % 4) + rng() % 3;
+        std::vector<uint8_t> chunk(kGuard + room + kGuard, kSentinel);
+        const Claim claim = rows.claim_room(room);
+        if (claim.count * rows.packed_row() > room) {
+            fail("claim_room claimed more than the room", "");
+            return false;
+        }
+        rows.fill(claim, chunk.data() + kGuard);
+        const size_t used = claim.count * rows.packed_row();
+        for (size_t i = 0; i < chunk.size(); ++i) {
+            if ((i < kGuard || i >= kGuard + used) && chunk[i] != kSentinel) {
+                fail("a pack kernel wrote outside the rows claimed", fastpil::active_kernels().name);
+                return false;
+            }
+        }
+        got.insert(got.end(), chunk.begin() + kGuard, chunk.begin() + kGuard + used);
+    }
+    if (got != want) {
+        char detail[160];
+        std::snprintf(detail, sizeof detail, "%s: %u bands of %u bytes, fill %u, pixel stride %td",
+                      fastpil::active_kernels().name, a.source.gather.count, a.source.gather.item,
+                      a.source.gather.fill, a.source.gather.pixel_stride);
+        fail("packed rows differ from the model", detail);
+        return false;
+    }
+    return true;
+}
+
+void test_source_checks() {
+    fastpil::Source s{};
+    s.rows = s.pixels = 1;
+    s.gather.count = 1;
+    s.gather.item = 1;
+    EXPECT(fastpil::check_source(s) == Status::ok, "one byte");
+    s.gather.item = 3;
+    EXPECT(fastpil::check_source(s) == Status::bad_geometry, "3-byte samples");
+    s.gather.item = 2;
+    s.gather.count = 5;
+    EXPECT(fastpil::check_source(s) == Status::bad_geometry, "5 bands");
+    s.gather.count = 2;
+    s.rows = 0;
+    EXPECT(fastpil::check_source(s) == Status::bad_geometry, "no rows");
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -356,6 +513,7 @@ int main(int argc, char **argv) {
         test_geometry_checks();
         test_claims();
         test_deferred_conversion();
+        test_source_checks();
     }
     std::mt19937 rng(seed);
     for (;; ++done) {
@@ -367,7 +525,7 @@ int main(int argc, char **argv) {
             break;
         }
         fastpil::select_kernels(tables[static_cast<size_t>(done) % count]->name);
-        if (!fuzz_case(rng)) {
+        if (!fuzz_case(rng) || !source_case(rng)) {
             std::printf("  (seed %lu, case %ld)\n", seed, done);
             break;
         }
