@@ -30,6 +30,7 @@ import numpy
 import PIL
 from contenders import CONTENDERS, SCENARIOS, bench_image
 from harness import STATES, in_new_process, interleaved
+from PIL import Image
 
 import fastpil
 
@@ -128,6 +129,14 @@ def check(name: str, result: Any, expected: Any, what: str) -> None:
 
     A list or tuple of arrays (one per image) is checked against each image of
     ``expected`` in turn."""
+    if isinstance(result, Image.Image):
+        if not (
+            isinstance(expected, Image.Image)
+            and (result.mode, result.size) == (expected.mode, expected.size)
+            and result.tobytes() == expected.tobytes()
+        ):
+            sys.exit(f"{name} does not give the expected image for {what}")
+        return
     if isinstance(result, (list, tuple)):
         if len(result) != len(expected):
             sys.exit(f"{name} gives {len(result)} arrays, not {len(expected)}, for {what}")

@@ -322,9 +322,134 @@ def stack_of(convert: Convert) -> Convert:
     return lambda images: numpy.stack([convert(im) for im in images])
 
 
+# The way back: arrays to images (to_image) against Image.fromarray.
+
+
+def random_array(mode: str, size: tuple[int, int]) -> numpy.ndarray:
+    """An (H, W, C) uint8 array of random content, C the mode's bands."""
+    channels = len(Image.new(mode, (1, 1)).getbands())
+    rng = numpy.random.default_rng(size[0] * 7919 + size[1])
+    return rng.integers(0, 256, (size[1], size[0], channels), dtype=numpy.uint8)
+
+
+def bgr_array(mode: str, size: tuple[int, int]) -> numpy.ndarray:
+    """What OpenCV holds: the channels of random_array in the order B, G, R."""
+    return numpy.ascontiguousarray(random_array(mode, size)[..., ::-1])
+
+
+def chw_array(mode: str, size: tuple[int, int]) -> numpy.ndarray:
+    """What PyTorch holds: random_array's channels as planes."""
+    return numpy.ascontiguousarray(random_array(mode, size).transpose(2, 0, 1))
+
+
+def middle(a: numpy.ndarray) -> numpy.ndarray:
+    """A crop view: the middle of the array, as the issue's 800 x 950 of 1024²."""
+    h, w = a.shape[:2]
+    return a[h * 100 // 1024 : h * 900 // 1024, w * 50 // 1024 : w * 1000 // 1024]
+
+
+def prepare_image_floor(a: numpy.ndarray) -> Convert:
+    """Pillow at its cheapest: a new image, and rows of 4-byte pixels
+    (already in its layout) copied in by the raw decoder."""
+    size = (a.shape[1], a.shape[0])
+    rgbx = numpy.concatenate([a, numpy.full((*a.shape[:2], 1), 255, numpy.uint8)], axis=2)
+    data = rgbx.tobytes()
+    return lambda a: Image.frombytes("RGB", size, data, "raw", "RGBX")
+
+
+def patched_fromarray(view: Callable[[numpy.ndarray], numpy.ndarray]) -> Convert:
+    """Image.fromarray as fastpil.patch() installs it, of a view."""
+    from fastpil._patch import fromarray
+
+    return lambda a: fromarray(view(a))
+
+
+def image_scenario(name, description, make_input, view, ours, extra=(), sizes=None):
+    """A scenario of making an RGB image of ``view(a)``: fromarray of the
+    view, fromarray under the patch, and fastpil's ``ours``."""
+    return Scenario(
+        name,
+        description,
+        lambda a: Image.fromarray(numpy.ascontiguousarray(view(a))),
+        contenders(
+            Contender(
+                "fromarray", "Image.fromarray(view)", always(lambda a: Image.fromarray(view(a)))
+            ),
+            *extra,
+            Contender(
+                "patched fromarray",
+                "Image.fromarray(view) under fastpil.patch()",
+                always(patched_fromarray(view)),
+            ),
+            Contender("to_image", ours[0], always(ours[1])),
+        ),
+        [
+            ("to_image vs fromarray", "fromarray", "to_image"),
+            ("patched vs fromarray", "fromarray", "patched fromarray"),
+            *(("to_image vs " + c.name, c.name, "to_image") for c in extra),
+        ],
+        ["RGB"],
+        make_input=make_input,
+        sizes=sizes or ["16", "256", "1024"],
+    )
+
+
+IMAGE_SCENARIOS = [
+    image_scenario(
+        "to_image",
+        "an RGB image of a contiguous (H, W, 3) array",
+        random_array,
+        lambda a: a,
+        ("fastpil.to_image(a)", fastpil.to_image),
+        extra=(
+            Contender(
+                "floor",
+                'Image.frombytes("RGB", size, rgbx, "raw", "RGBX"): a new image and a row '
+                "copy of pixels already in Pillow's layout",
+                prepare_image_floor,
+            ),
+            Contender(
+                "a.copy()",
+                "a.copy(): one copy of the array",
+                always(lambda a: a.copy()),
+                expect=lambda a: a,
+            ),
+        ),
+    ),
+    image_scenario(
+        "to_image crop",
+        "an RGB image of a crop view of an (H, W, 3) array",
+        random_array,
+        middle,
+        ("fastpil.to_image(a[crop])", lambda a: fastpil.to_image(middle(a))),
+    ),
+    image_scenario(
+        "to_image BGR",
+        "an RGB image of an OpenCV (BGR) array",
+        bgr_array,
+        lambda a: a[..., ::-1],
+        ('fastpil.to_image(bgr, channels="BGR")', lambda a: fastpil.to_image(a, channels="BGR")),
+        extra=(
+            Contender(
+                "cv2.cvtColor",
+                "Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))",
+                with_cv2(lambda cv2, a: Image.fromarray(cv2.cvtColor(a, cv2.COLOR_BGR2RGB))),
+            ),
+        ),
+    ),
+    image_scenario(
+        "to_image CHW",
+        "an RGB image of a (3, H, W) array, as a tensor holds it",
+        chw_array,
+        lambda a: a.transpose(1, 2, 0),
+        ('fastpil.to_image(chw, layout="CHW")', lambda a: fastpil.to_image(a, layout="CHW")),
+    ),
+]
+
 SCENARIOS = {
     s.name: s
     for s in [
+        *IMAGE_SCENARIOS,
         Scenario(
             "to_numpy",
             "the array numpy.array(im) gives",

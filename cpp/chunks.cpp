@@ -179,6 +179,8 @@ SourceRows::SourceRows(const Source &source, const Kernels &kernels)
         g.offset[b] -= lowest;
     }
     kernel_ = pack_kernel(g, kernels);
+    packed_already_ = kernel_ == copy_row &&
+                      source_.row_stride == static_cast<std::ptrdiff_t>(packed_row_);
 }
 
 Claim SourceRows::claim_room(std::size_t room) {

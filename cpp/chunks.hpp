@@ -117,8 +117,14 @@ public:
     std::size_t rows_claimed() const { return claimed_; }
     std::size_t rows_left() const { return source_.rows - claimed_; }
 
+    // The array's rows, one after the other, already are the packed rows:
+    // the whole of them starts at first_row(), and needs no packing.
+    bool packed_already() const { return packed_already_; }
+    const std::uint8_t *first_row() const { return source_.first_row; }
+
 private:
     Source source_;
+    bool packed_already_;
     PackKernel kernel_;
     std::size_t packed_row_;
     std::size_t claimed_ = 0;

@@ -54,6 +54,47 @@ private:
     bool kept_ = false;
 };
 
+// One decode() call over `length` bytes at `data`, judged as Image.frombytes
+// judges its one call.
+int decode_whole(PyObject *decode, const std::uint8_t *data, std::size_t length) {
+    PyObject *view = PyMemoryView_FromMemory(
+        reinterpret_cast<char *>(const_cast<std::uint8_t *>(data)),
+        static_cast<Py_ssize_t>(length), PyBUF_READ);
+    if (view == nullptr) {
+        return -1;
+    }
+    PyObject *result = PyObject_CallOneArg(decode, view);
+    Py_DECREF(view);
+    if (result == nullptr) {
+        return -1;
+    }
+    Py_ssize_t consumed = 0;
+    long errcode = 0;
+    const bool parsed = PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2;
+    if (parsed) {
+        consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(result, 0));
+        errcode = PyLong_AsLong(PyTuple_GET_ITEM(result, 1));
+    }
+    Py_DECREF(result);
+    if (!parsed) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the decoder's decode() did not return (consumed, errcode)");
+        return -1;
+    }
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    if (consumed >= 0) {
+        PyErr_SetString(PyExc_ValueError, "not enough image data");
+        return -1;
+    }
+    if (errcode != 0) {
+        PyErr_SetString(PyExc_ValueError, "cannot decode image data");
+        return -1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int decode_from(PyObject *decode, const Source &source) {
@@ -65,6 +106,10 @@ int decode_from(PyObject *decode, const Source &source) {
     }
     SourceRows rows(source, active_kernels());
     const std::size_t packed_row = rows.packed_row();
+    if (rows.packed_already()) {
+        // The array is the raw data already: the decoder reads it in place.
+        return decode_whole(decode, rows.first_row(), source.rows * packed_row);
+    }
     std::size_t capacity = kChunkTarget / packed_row * packed_row;
     if (capacity == 0) {
         capacity = packed_row;  // a row wider than the target: one row a chunk
