@@ -21,6 +21,11 @@ data loader
     docs/examples/dataloader.py). Images per second over whole epochs, and
     what decoding alone costs per image, to say how much of an epoch it is.
 
+to images
+    A (3, H, W) uint8 tensor back to an RGB image, and 16 of them:
+    torchvision's to_pil_image against fastpil.to_image(t.numpy(),
+    layout="CHW") and fastpil.to_images.
+
 Prints Markdown tables and writes torch.json (summaries) to --output.
 """
 
@@ -71,6 +76,14 @@ def fastpil_tensor(im: Image.Image) -> torch.Tensor:
     return torch.from_numpy(
         fastpil.to_numpy(im, layout="CHW", dtype=numpy.float32, scale=True, mean=MEAN, std=STD)
     )
+
+
+def to_pil(t: torch.Tensor) -> Image.Image:
+    return torchvision.transforms.functional.to_pil_image(t)
+
+
+def fastpil_image(t: torch.Tensor) -> Image.Image:
+    return fastpil.to_image(t.numpy(), layout="CHW")
 
 
 def fastpil_batch(images: list[Image.Image]) -> torch.Tensor:
@@ -127,6 +140,38 @@ def single_images(quick: bool) -> list[dict]:
             check(name, convert(im), want)
         rounds, block = (15, 10) if side == 224 else (7, 5)
         results.append({"size": side, "summary": timed(im, converts, quick, rounds, block)})
+    return results
+
+
+def same_images(got: list[Image.Image], want: list[Image.Image]) -> bool:
+    return all(
+        (a.mode, a.size, a.tobytes()) == (b.mode, b.size, b.tobytes())
+        for a, b in zip(got, want, strict=True)
+    )
+
+
+def to_images(quick: bool) -> list[dict]:
+    """Tensors back to images: to_pil_image against to_image, one and 16."""
+    results = []
+    for side in (224, 1024):
+        t = torch.from_numpy(numpy.asarray(random_rgb((side, side), side))).permute(2, 0, 1)
+        t = t.contiguous()  # a (3, H, W) uint8 tensor, as a model gives it
+        converts = {"to_pil_image": to_pil, "fastpil.to_image": fastpil_image}
+        if not same_images([fastpil_image(t)], [to_pil(t)]):
+            sys.exit("to_image does not give to_pil_image's image")
+        rounds, block = (15, 10) if side == 224 else (7, 5)
+        results.append({"size": side, "summary": timed(t, converts, quick, rounds, block)})
+    batch = torch.stack(
+        [torch.from_numpy(numpy.asarray(random_rgb((224, 224), s))) for s in range(16)]
+    )
+    batch = batch.permute(0, 3, 1, 2).contiguous()
+    converts = {
+        "[to_pil_image(t) for t in batch]": lambda b: [to_pil(t) for t in b],
+        "fastpil.to_images": lambda b: fastpil.to_images(b.numpy(), layout="CHW"),
+    }
+    if not same_images(converts["fastpil.to_images"](batch), [to_pil(t) for t in batch]):
+        sys.exit("to_images does not give to_pil_image's images")
+    results.append({"size": 224, "images": 16, "summary": timed(batch, converts, quick, 7, 3)})
     return results
 
 
@@ -233,6 +278,15 @@ def markdown(report: dict) -> str:
             + " | ".join(f"{r:.1f}x" for r in ratios)
             + " |"
         )
+    lines += [
+        "\nA (3, H, W) uint8 tensor back to an RGB image: median ms per call\n",
+        "| tensors | to_pil_image | fastpil | ratio |",
+        "|---|---|---|---|",
+    ]
+    for row in report["to_image"]:
+        slow, fast = (v["median_ms"] for v in row["summary"].values())
+        label = f"{row.get('images', 1)} of {row['size']}²"
+        lines.append(f"| {label} | {slow:.4g} | {fast:.4g} | {slow / fast:.1f}x |")
     b = {n: v["median_ms"] for n, v in report["batch"]["summary"].items()}
     slow, fast = b["torch.stack of ToTensor + Normalize"], b["to_numpy_batch"]
     lines += [
@@ -268,6 +322,7 @@ def main() -> None:
         "environment": env,
         "single": single_images(args.quick),
         "batch": batch(args.quick),
+        "to_image": to_images(args.quick),
         "loader": data_loaders(args.quick),
     }
     report["seconds"] = time.monotonic() - started

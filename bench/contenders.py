@@ -364,7 +364,7 @@ def patched_fromarray(view: Callable[[numpy.ndarray], numpy.ndarray]) -> Convert
     return lambda a: fromarray(view(a))
 
 
-def image_scenario(name, description, make_input, view, ours, extra=(), sizes=None):
+def image_scenario(name, description, make_input, view, ours, extra=(), sizes=None, mode="RGB"):
     """A scenario of making an RGB image of ``view(a)``: fromarray of the
     view, fromarray under the patch, and fastpil's ``ours``."""
     return Scenario(
@@ -388,7 +388,7 @@ def image_scenario(name, description, make_input, view, ours, extra=(), sizes=No
             ("patched vs fromarray", "fromarray", "patched fromarray"),
             *(("to_image vs " + c.name, c.name, "to_image") for c in extra),
         ],
-        ["RGB"],
+        [mode],
         make_input=make_input,
         sizes=sizes or ["16", "256", "1024"],
     )
@@ -436,6 +436,15 @@ IMAGE_SCENARIOS = [
                 with_cv2(lambda cv2, a: Image.fromarray(cv2.cvtColor(a, cv2.COLOR_BGR2RGB))),
             ),
         ),
+    ),
+    image_scenario(
+        "to_image RGBA",
+        "an RGBA image of a contiguous (H, W, 4) array: fromarray shares the array's memory "
+        "(a read-only image), fastpil copies it",
+        random_array,
+        lambda a: a,
+        ("fastpil.to_image(a)", fastpil.to_image),
+        mode="RGBA",
     ),
     image_scenario(
         "to_image CHW",
