@@ -108,7 +108,7 @@ $(VENV)/.installed-fuzz: pyproject.toml $(VENV)/.installed-test
 FUZZ_EXAMPLES ?= 20000
 FUZZ_SECONDS ?= 600
 fuzz: install $(VENV)/.installed-fuzz
-	FASTPIL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py \
+	FASTPIL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py tests/test_to_image.py \
 		-p no:cacheprovider --hypothesis-show-statistics $(PYTEST_ARGS)
 	mkdir -p build/fuzz/corpus
 	$(PY) tests/atheris_fuzz.py build/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) \

@@ -170,10 +170,8 @@ def test_to_image_from_an_array_at_a_page_boundary(
     """The pack kernels read an array flush against a guard page: its last
     byte is the last one before an inaccessible page."""
     height = 3
-    if shape and shape[-1] == "CHW":
-        full = (shape[0], height, width)
-    else:
-        full = (height, width, *shape)
+    planar = bool(shape) and shape[-1] == "CHW"
+    full = (shape[0], height, width) if planar else (height, width, *shape)
     size = int(numpy.prod(full))
     a = pages.buffer(size, "end").reshape(full)
     a[...] = rng.integers(0, 256, full, dtype=numpy.uint8)

@@ -10,6 +10,7 @@ mode, size and tobytes(), and an image of its own, writable.
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import threading
 
@@ -276,7 +277,7 @@ arrays = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=int(os.environ.get("FASTPIL_FUZZ_EXAMPLES", "150")), deadline=None)
 @given(a=arrays, data=st.data())
 def test_any_array_and_view(a, data):
     """Any array, seen through any slicing, either converts as fromarray

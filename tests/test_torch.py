@@ -178,3 +178,19 @@ def test_the_dataloader_recipe(rng):
     for i, f in enumerate(files):
         a = numpy.array(Image.open(io.BytesIO(f))).transpose(2, 0, 1)
         check(everything[i].numpy(), reference[i], a, 255, MEAN, STD)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_to_image_replaces_to_pil_image(channels, rng):
+    """On Pillow >= 11.3 torchvision's to_pil_image calls tobytes() and
+    Image.frombuffer itself, so no patch of fromarray reaches it: to_image
+    of the tensor's array is the replacement, image for image."""
+    t = torch.from_numpy(rng.integers(0, 256, (channels, 37, 53), dtype=numpy.uint8))
+    theirs = torchvision.transforms.functional.to_pil_image(t)
+    ours = fastpil.to_image(t.numpy(), layout="CHW")
+    assert (ours.mode, ours.size, ours.tobytes()) == (theirs.mode, theirs.size, theirs.tobytes())
+    batch = torch.stack([t, t.flip(1)])
+    images = fastpil.to_images(batch.numpy(), layout="CHW")
+    for im, each in zip(images, batch, strict=True):
+        theirs = torchvision.transforms.functional.to_pil_image(each)
+        assert im.tobytes() == theirs.tobytes()
