@@ -804,8 +804,8 @@ void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
     __m256 scale[3];
     __m256 offset[3];
     for (size_t v = 0; v < 3; ++v) {
-        scale[v] = _mm256_load_ps(a.scale + 8 * v);
-        offset[v] = _mm256_load_ps(a.offset + 8 * v);
+        scale[v] = _mm256_loadu_ps(a.scale + 8 * v);
+        offset[v] = _mm256_loadu_ps(a.offset + 8 * v);
     }
     size_t i = 0;
     for (; i + 24 <= count; i += 24) {
@@ -911,8 +911,8 @@ void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
     __m128 scale[6];
     __m128 offset[6];
     for (size_t v = 0; v < 6; ++v) {
-        scale[v] = _mm_load_ps(a.scale + 4 * v);
-        offset[v] = _mm_load_ps(a.offset + 4 * v);
+        scale[v] = _mm_loadu_ps(a.scale + 4 * v);
+        offset[v] = _mm_loadu_ps(a.offset + 4 * v);
     }
     size_t i = 0;
     for (; i + 24 <= count; i += 24) {

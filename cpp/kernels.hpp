@@ -43,8 +43,8 @@ constexpr std::size_t kSampleKinds = 5;
 // then, for float16, rounded to the nearest half.
 constexpr std::size_t kAffineSpan = 24;
 struct Affine {
-    alignas(32) float scale[kAffineSpan];
-    alignas(32) float offset[kAffineSpan];
+    float scale[kAffineSpan];
+    float offset[kAffineSpan];
 };
 
 // Reads `count` samples from `src` and writes `count` values to `dst`

@@ -199,11 +199,17 @@ def conversions_leave_no_trace(count, rng):
 pytestmark = pytest.mark.skipif(not os.path.exists(STATM), reason=f"reads {STATM}")
 
 
+# AddressSanitizer (make sanitize) holds freed memory back in its quarantine,
+# so resident memory grows there whatever fastpil does; traced memory (what
+# Python allocates) is still checked.
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+
+
 def test_no_leak_over_a_few_thousand(rng):
     traced, resident = conversions_leave_no_trace(3_000, rng)
     # The interpreter's and Pillow's caches move by a few KiB either way.
     assert traced < 64 * 1024
-    assert resident < 4 * 1024 * 1024
+    assert UNDER_ASAN or resident < 4 * 1024 * 1024
 
 
 @pytest.mark.slow
