@@ -60,8 +60,9 @@ help:
 	@echo "make docs         build fastpil into $(VENV), then the HTML docs into"
 	@echo "                  $(DOCS_BUILD)/html and run every example in them as a doctest"
 	@echo "make doctest      only the doctests of the docs"
-	@echo "make bench-docs   rerun the benchmark and the profile whose results the docs"
-	@echo "                  show (docs/_static/bench, docs/_static/profile); commit them"
+	@echo "make bench-docs   rerun the benchmarks (bench, bench-torch) and the profile whose"
+	@echo "                  results the docs and README show (docs/_static/bench,"
+	@echo "                  docs/_static/profile, README.md); commit them"
 	@echo "make profile-docs rerun only the profile (docs/_static/profile)"
 	@echo "make clean        remove build directories, dist/ and the venvs"
 
@@ -196,6 +197,7 @@ bench-patch: install $(VENV)/.installed-bench
 # The docs import the installed fastpil, and draw their figures and tables
 # from the committed measurements at build time.
 docs: install $(VENV)/.installed-docs
+	$(PY) bench/readme.py --check
 	$(SPHINX) -b html . ../$(DOCS_BUILD)/html
 	$(SPHINX) -b doctest . ../$(DOCS_BUILD)/doctest
 	@echo "docs: $(DOCS_BUILD)/html/index.html"
@@ -205,8 +207,10 @@ doctest: install $(VENV)/.installed-docs
 
 # The measurements the docs render. Run on a quiet machine, then commit
 # docs/_static/bench/summary.json, results.png and docs/_static/profile/.
-bench-docs: install $(VENV)/.installed-bench
+bench-docs: install $(VENV)/.installed-bench install-torch
 	cd bench && ../$(PY) bench.py --output ../docs/_static/bench $(BENCH_ARGS)
+	cd bench && ../$(TORCH_PY) bench_torch.py --output ../docs/_static/bench $(BENCH_ARGS)
+	$(PY) bench/readme.py
 	$(MAKE) profile-docs
 
 profile-docs: install $(VENV)/.installed-docs

@@ -200,6 +200,53 @@ def stages(size: tuple[int, int]) -> dict[str, Any]:
     }
 
 
+def routes(size: tuple[int, int]) -> dict[str, Any]:
+    """Where the time of each way to an array goes, for one RGB image.
+
+    Pillow's encoder with its own raw mode "RGB" (a pixel-by-pixel packer)
+    against "RGBX" (a row copy), both with every chunk discarded; tobytes()
+    (the "RGB" chunks, joined); numpy.asarray and numpy.array; the floor
+    (a fresh array and one copy into it); and fastpil.
+    """
+    import numpy
+    from PIL import Image
+
+    import fastpil
+
+    im = test_image(size)
+    im.load()
+    width, height = size
+
+    def encode_all(rawmode: str, pixel_bytes: int) -> None:
+        bufsize = max(1, 65536 // (pixel_bytes * width)) * pixel_bytes * width
+        e = Image.core.raw_encoder("RGB", rawmode)
+        e.setimage(im.im, (0, 0, *size))
+        while not e.encode(bufsize)[1]:
+            pass
+
+    source = numpy.array(im)
+
+    def floor() -> None:
+        result = numpy.empty(source.shape, source.dtype)
+        numpy.copyto(result, source)
+
+    calls = max(3, min(2000, 200_000_000 // (width * height * 100)))
+    timed = {
+        'encode, raw mode "RGB" (per pixel)': best_per_call(
+            lambda: encode_all("RGB", 3), calls, 25
+        ),
+        'encode, raw mode "RGBX" (row copies)': best_per_call(
+            lambda: encode_all("RGBX", 4), calls, 25
+        ),
+        "im.tobytes()": best_per_call(im.tobytes, calls, 25),
+        "numpy.asarray(im)": best_per_call(lambda: numpy.asarray(im), calls, 25),
+        "numpy.array(im)": best_per_call(lambda: numpy.array(im), calls, 25),
+        "floor": best_per_call(floor, calls, 25),
+        "fastpil.to_numpy(im)": best_per_call(lambda: fastpil.to_numpy(im), calls, 25),
+    }
+    return {"size": list(size), "timed_us": {k: v * 1e6 for k, v in timed.items()}}
+
+
 PERF_CHILD = textwrap.dedent(
     """
     import os, sys, time
@@ -233,7 +280,8 @@ PERF_CHILD = textwrap.dedent(
 def categorise(dso: str, symbol: str) -> str:
     """The part of the work a sampled function belongs to."""
     if dso.startswith("_core."):
-        if "pick_" in symbol or "split_" in symbol or "bytes_to_bool" in symbol:
+        kernels = ("pick_", "split_", "bytes_to_bool", "convert", "pack_")
+        if any(name in symbol for name in kernels):
             return "fastpil kernel"
         return "fastpil loop and shell"
     if dso.startswith("libc.") and ("memmove" in symbol or "memcpy" in symbol):
@@ -404,6 +452,7 @@ def measure(output: Path) -> None:
         "stages": [stages(size) for size in SIZES],
         "perf": perf_profile(PERF_SIZE),
         "chunk_sweep": chunk_sweep(SWEEP_SIZE),
+        "routes": routes(PERF_SIZE),
     }
     result["seconds"] = time.monotonic() - started
     output.mkdir(parents=True, exist_ok=True)
