@@ -59,6 +59,7 @@ def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
         raise TypeError(msg)
 
 
+_IMAGE = Image.Image
 _IMAGE_LOAD = Image.Image.load
 
 
@@ -120,10 +121,18 @@ def to_numpy(
     std: Any = None,
 ) -> numpy.ndarray:
     # This path runs once per image, often on tiny images: every step costs.
-    if not isinstance(im, Image.Image):
-        _check_image(im)
-    if _needs_load(im):
-        im.load()
+    # The plain in-memory image is told apart inline (a call to _needs_load
+    # costs as much as its test); any other goes the long way.
+    if not (
+        type(im) is _IMAGE
+        and im.palette is None
+        and _IMAGE.load is _IMAGE_LOAD
+        and "load" not in im.__dict__
+    ):
+        if not isinstance(im, _IMAGE):
+            _check_image(im)
+        if _needs_load(im):
+            im.load()
     mode = im.mode
     if dtype is None and scale is False and mean is None and std is None:
         try:
