@@ -54,8 +54,11 @@ from common import (
 # through export-ignore in .gitattributes.
 SDIST_DIRS = ("cpp", "docs", "fastpil", "tests")
 SDIST_FILES = ("CHANGELOG.md", "LICENSE", "README.md", "meson.build", "pyproject.toml")
-# What the wheel's package directory holds besides the compiled module.
+# What the wheel's package directory holds besides the compiled modules.
 WHEEL_SOURCE_SUFFIXES = (".py", ".pyi", ".typed")
+# The compiled modules, as meson.build builds them: the shell, and the two
+# Python modules also compiled by Cython.
+COMPILED = ("_core", "_convert", "_images")
 
 
 def git(*args: str) -> str:
@@ -104,9 +107,13 @@ def check_wheel(wheel: Path, version: str) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         metadata = archive.read(dist_info + "METADATA").decode()
-    extension = {n for n in names if re.fullmatch(r"fastpil/_core\.[^/]*(\.so|\.pyd)", n)}
-    if len(extension) != 1:
-        raise CheckFailed(f"the wheel should hold one compiled fastpil/_core: {sorted(extension)}")
+    extension = set()
+    for module in COMPILED:
+        built = {n for n in names if re.fullmatch(rf"fastpil/{module}\.[^/]*(\.so|\.pyd)", n)}
+        if len(built) != 1:
+            msg = f"the wheel should hold one compiled fastpil/{module}: {sorted(built)}"
+            raise CheckFailed(msg)
+        extension |= built
     package = {n for n in names if not n.startswith(dist_info)}
     stray, missing = package - wanted - extension, wanted - package
     if stray or missing:
@@ -118,7 +125,7 @@ def check_wheel(wheel: Path, version: str) -> None:
             raise CheckFailed(f"the wheel lacks {dist_info}{needed}")
     if f"\nVersion: {version}\n" not in metadata:
         raise CheckFailed(f"the wheel's METADATA does not say Version: {version}")
-    print(f"wheel: {len(package)} package files ({extension.pop()}) and its metadata")
+    print(f"wheel: {len(package)} package files ({', '.join(sorted(extension))}) and its metadata")
 
 
 def test_installed_wheel(wheel: Path, sdist: Path, python: str, work: Path) -> None:
