@@ -178,6 +178,16 @@ def test_the_dataloader_recipe(rng):
     for i, f in enumerate(files):
         a = numpy.array(Image.open(io.BytesIO(f))).transpose(2, 0, 1)
         check(everything[i].numpy(), reference[i], a, 255, MEAN, STD)
+    # A worker collates into shared memory, which reaches the main process
+    # without a copy; the main process into ordinary memory.
+    in_worker = torch.utils.data.DataLoader(
+        dataloader.EncodedImages(files),
+        batch_size=4,
+        num_workers=1,
+        collate_fn=lambda images: dataloader.collate(images).is_shared(),
+    )
+    assert list(in_worker) == [True, True, True]
+    assert not dataloader.collate([Image.open(io.BytesIO(files[0]))]).is_shared()
 
 
 @pytest.mark.parametrize("channels", [1, 3, 4])
