@@ -141,6 +141,8 @@ def test_installed_wheel(wheel: Path, sdist: Path, python: str, work: Path) -> N
     tests = work / "tests-run"
     tests.mkdir()
     shutil.copytree(unpacked / "tests", tests / "tests")
+    # The examples the docs include, which tests/test_examples.py runs.
+    shutil.copytree(unpacked / "docs" / "examples", tests / "docs" / "examples")
     shutil.copy2(unpacked / "pyproject.toml", tests / "pyproject.toml")
     env = tests_env()
     located = check_import_location(

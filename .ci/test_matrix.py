@@ -123,8 +123,13 @@ def test_row(name: str, row: Row, interpreter: str, sdist: Path, work: Path) -> 
     run([*pip, "check"])
 
     unpacked = unpack_sdist(sdist, work / f"{name}-tests")
+    # The tests, their settings and the examples the docs include (which
+    # tests/test_examples.py runs); no source tree to import by mistake.
     for path in unpacked.iterdir():
-        if path.name not in ("tests", "pyproject.toml"):
+        if path.name not in ("tests", "pyproject.toml", "docs"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in (unpacked / "docs").iterdir():
+        if path.name != "examples":
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     env = tests_env()
     located = check_import_location(
