@@ -114,10 +114,9 @@ def to_image(
     height = hwc.shape[0]
     width = 1 if hwc.ndim == 1 else hwc.shape[1]
     if width == 0 or height == 0:
-        # Nothing to decode: Pillow's own empty image, made writable.
-        contiguous = numpy.ascontiguousarray(hwc[..., list(order)] if count else hwc)
-        im = Image.fromarray(contiguous, mode)
-        return im.copy() if im.readonly else im
+        # Nothing to decode; Pillow before 10 cannot decode nothing (its
+        # fromarray fails on an empty array), but makes empty images.
+        return Image.new(kind.mode, (width, height))
     rawmode = kind.rawmode
     # RGB and YCbCr are packed into their 4-byte raw mode, which measured
     # faster than Pillow's unpacker of 3-byte pixels even for a contiguous

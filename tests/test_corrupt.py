@@ -31,7 +31,7 @@ def damaged_source(fmt, mode, options):
     """The file to damage, of a size whose rows span several chunks' worth of data."""
     data = encode(fmt, mode, options, size=(97, 61))
     if data is None:
-        pytest.skip(f"this Pillow cannot write {file_id(fmt, mode, options)}")
+        pytest.skip(f"this Pillow cannot write and read back {file_id(fmt, mode, options)}")
     return data
 
 

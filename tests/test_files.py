@@ -19,7 +19,7 @@ DECODED_ON_OPEN = {"WEBP", "ICO"}
 def test_decoded_files(fmt, mode, options):
     data = encode(fmt, mode, options, size=(67, 45))
     if data is None:
-        pytest.skip(f"this Pillow cannot write {file_id(fmt, mode, options)}")
+        pytest.skip(f"this Pillow cannot write and read back {file_id(fmt, mode, options)}")
     with Image.open(io.BytesIO(data)) as lazy:
         if fmt not in DECODED_ON_OPEN:
             assert lazy.tile, "the file should not be decoded yet"
