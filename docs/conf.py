@@ -78,6 +78,8 @@ html_show_sourcelink = False
 html_sidebars = {"**": []}
 html_theme_options = {
     "navbar_align": "left",
+    # Every page in the top bar, none hidden under "More".
+    "header_links_before_dropdown": 8,
     "show_toc_level": 2,
     "navigation_with_keys": False,
     # The performance page's tables are wide: it gives up the page outline.
@@ -97,7 +99,3 @@ html_theme_options = {
     "pygments_dark_style": "monokai",
 }
 html_context = {"default_mode": "light"}
-
-# Pages that other work will add: links to them render as plain links until
-# then, instead of failing the build (see fastpil_docs.pending_document).
-fastpil_pending_documents = {"reliability": "Reliability"}

@@ -154,8 +154,11 @@ def to_numpy(
 to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
 
     With no options, the result has the dtype, shape and values of
-    ``numpy.array(im)``, is C-contiguous and writable, and costs one pass over
-    the pixels.
+    ``numpy.array(im)``, and is C-contiguous and writable. The pixels are
+    written twice on the way, into a chunk of about 64 KiB that stays in
+    cache and into the result; ``numpy.array(im)`` writes them three times,
+    each time into memory as large as the image. The options are applied
+    while they are written.
 
     Parameters
     ----------

@@ -205,8 +205,12 @@ to_images.__doc__ = """Make one image of each array of a batch.
         An array of shape (N, H, W), (N, H, W, C) or, with
         ``layout="CHW"``, (N, C, H, W): a batch of tensors from a model,
         say.
-    mode, channels, layout
+    mode : str, optional
         As for `to_image`, for every image.
+    channels : str or sequence of str, optional
+        As for `to_image`, for every image.
+    layout : {"HWC", "CHW"}, optional
+        As for `to_image`: ``"CHW"`` for a batch of shape (N, C, H, W).
 
     Returns
     -------

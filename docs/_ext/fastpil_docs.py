@@ -3,13 +3,16 @@ from the code or from a committed measurement, at build time.
 
 Directives and roles:
 
-``bench-environment``, ``bench-table``, ``{bench}``, ``{bench-ratio}``, ``{bench-faults}``,
-``{bench-overhead}``
+``bench-environment``, ``bench-table``, ``bench-contenders``, ``{bench}``,
+``{bench-ratio}``, ``{bench-faults}``, ``{bench-overhead}``
     Read ``_static/bench/summary.json``, written by ``bench/bench.py``
     (``make bench-docs`` reruns it). A refreshed summary changes every table
     and every number in the prose that comes from it; nothing is copied by
     hand.
-``profile-environment``, ``profile-steps``, ``profile-perf``, ``{profile}``
+``torch-table``
+    Reads ``_static/bench/torch.json``, written by ``bench/bench_torch.py``
+    (also rerun by ``make bench-docs``).
+``profile-environment``, ``profile-steps``, ``profile-routes``, ``profile-perf``, ``{profile}``
     Read ``_static/profile/profile.json``, written by
     ``figures/profile_conversion.py`` (``make profile-docs``).
 ``mode-table``, ``option-table``
@@ -50,6 +53,7 @@ DOCS = Path(__file__).resolve().parent.parent
 ROOT = DOCS.parent
 BENCH_SUMMARY = DOCS / "_static" / "bench" / "summary.json"
 PROFILE = DOCS / "_static" / "profile" / "profile.json"
+TORCH_RESULTS = DOCS / "_static" / "bench" / "torch.json"
 FIGURES = DOCS / "figures"
 GENERATED = DOCS / "_generated"
 
@@ -178,19 +182,37 @@ class BenchEnvironment(SphinxDirective):
         return [table(["", "benchmark run"], rows, [1, 3])]
 
 
-class BenchTable(SphinxDirective):
-    """One table per (scenario, mode, state): a row per size, a column per
-    contender (median and minor page faults per call), then ratios.
+def captioned(result: nodes.table, caption: str) -> nodes.table:
+    """``result`` with ``caption`` as its title (HTML: the table's caption)."""
+    tgroup = result.children[0]
+    title = nodes.title(text=caption)
+    result.insert(result.index(tgroup), title)
+    return result
 
-    Options: ``scenario``, ``mode``, ``state`` (required); ``contenders``
-    (default: all that ran); ``ratios``, items ``slower / faster``; ``sizes``.
-    Lists are separated by semicolons: contender names hold commas.
+
+TIMES_NOTE = (
+    "median time per call, minor page faults per call in brackets; "
+    f"a / b{TIMES}: the time of a divided by the time of b"
+)
+
+
+class BenchTable(SphinxDirective):
+    """One table per (scenario, mode, state): a row per size (or per mode,
+    with ``by: mode``), the ratios first, then a column per contender
+    (median and minor page faults per call).
+
+    Options: ``scenario``, ``state`` and ``caption`` (required); ``mode``
+    (required unless ``by: mode``); ``contenders`` (default: all that ran);
+    ``ratios``, items ``slower / faster``; ``sizes``. Lists are separated by
+    semicolons: contender names hold commas.
     """
 
     option_spec: ClassVar = {
         "scenario": directives.unchanged_required,
-        "mode": directives.unchanged_required,
+        "mode": directives.unchanged,
         "state": directives.unchanged_required,
+        "caption": directives.unchanged_required,
+        "by": lambda value: directives.choice(value, ("size", "mode")),
         "contenders": directives.unchanged,
         "ratios": directives.unchanged,
         "sizes": directives.unchanged,
@@ -199,19 +221,33 @@ class BenchTable(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         self.env.note_dependency(str(BENCH_SUMMARY))
         scenario = self.options["scenario"]
-        mode = self.options["mode"]
         state = self.options["state"]
-        cases = [
-            r
-            for r in bench_summary()["results"]
-            if (r["scenario"], r["mode"], r["state"]) == (scenario, mode, state)
-        ]
-        if "sizes" in self.options:
-            wanted = [s.strip() for s in self.options["sizes"].split(";")]
-            cases = [bench_case(scenario, mode, size, state) for size in wanted]
+        by_mode = self.options.get("by", "size") == "mode"
+        if "caption" not in self.options:
+            raise self.error("every benchmark table needs a :caption:")
+        if by_mode:
+            mode = "every mode"
+            cases = [
+                r
+                for r in bench_summary()["results"]
+                if (r["scenario"], r["state"]) == (scenario, state)
+            ]
+            cases.sort(key=lambda r: r["mode"])
+        else:
+            if "mode" not in self.options:
+                raise self.error(":mode: is required unless :by: mode")
+            mode = self.options["mode"]
+            cases = [
+                r
+                for r in bench_summary()["results"]
+                if (r["scenario"], r["mode"], r["state"]) == (scenario, mode, state)
+            ]
+            if "sizes" in self.options:
+                wanted = [s.strip() for s in self.options["sizes"].split(";")]
+                cases = [bench_case(scenario, mode, size, state) for size in wanted]
+            cases.sort(key=lambda r: r["size"][0] * r["size"][1])
         if not cases:
             raise self.error(f"summary.json has no cases for {scenario}, {mode}, {state}")
-        cases.sort(key=lambda r: r["size"][0] * r["size"][1])
         if "contenders" in self.options:
             names = [n.strip() for n in self.options["contenders"].split(";")]
         else:
@@ -224,11 +260,19 @@ class BenchTable(SphinxDirective):
         for name in names + [n for pair in ratios for n in pair]:
             if not any(name in r["summary"] or name in r["missing"] for r in cases):
                 raise self.error(f"no contender {name!r} in {scenario}, {mode}, {state}")
-        header = ["size", *names, *(f"{slow} / {fast}" for slow, fast in ratios)]
+        first = "mode" if by_mode else "size"
+        header = [first, *(f"{slow} / {fast}" for slow, fast in ratios), *names]
         rows = []
         notes: dict[str, str] = {}
         for case in cases:
-            cells: list[str | nodes.Node] = [format_size(case["size"])]
+            label = case["mode"] if by_mode else format_size(case["size"])
+            cells: list[str | nodes.Node] = [label]
+            for slow, fast in ratios:
+                if slow in case["summary"] and fast in case["summary"]:
+                    ratio = case["summary"][slow]["median_ms"] / case["summary"][fast]["median_ms"]
+                    cells.append(nodes.strong(text=f"{ratio:.2f}{TIMES}"))
+                else:
+                    cells.append("—")
             for name in names:
                 if name in case["summary"]:
                     s = case["summary"][name]
@@ -236,16 +280,119 @@ class BenchTable(SphinxDirective):
                 else:
                     notes[name] = case["missing"].get(name, "not run")
                     cells.append("—")
-            for slow, fast in ratios:
-                if slow in case["summary"] and fast in case["summary"]:
-                    ratio = case["summary"][slow]["median_ms"] / case["summary"][fast]["median_ms"]
-                    cells.append(f"{ratio:.2f}{TIMES}")
-                else:
-                    cells.append("—")
             rows.append(cells)
-        result: list[nodes.Node] = [table(header, rows)]
+        caption = f"{self.options['caption']} — {TIMES_NOTE}."
+        result: list[nodes.Node] = [captioned(table(header, rows), caption)]
         for name, why in notes.items():
             result.append(nodes.paragraph(text=f"— {name}: {why}.", classes=["fastpil-note"]))
+        return result
+
+
+class BenchContenders(SphinxDirective):
+    """What each contender of a scenario runs, as the benchmark describes it."""
+
+    option_spec: ClassVar = {"scenario": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(str(BENCH_SUMMARY))
+        scenario = self.options["scenario"]
+        described = bench_summary()["contenders"].get(scenario)
+        if not described:
+            raise self.error(f"summary.json describes no contenders for {scenario!r}")
+        rows: list[list[str | nodes.Node]] = [[name, what] for name, what in described.items()]
+        return [
+            captioned(
+                table(["contender", "what it runs"], rows, [1, 4]),
+                f"The contenders of the {scenario} cases, as bench/contenders.py describes them.",
+            )
+        ]
+
+
+# ---------------------------------------------------------------------------
+# PyTorch's benchmark, bench/bench_torch.py
+
+
+@cache
+def torch_results() -> dict[str, Any]:
+    return json.loads(TORCH_RESULTS.read_text())
+
+
+class TorchTable(SphinxDirective):
+    """A table of ``_static/bench/torch.json``: ``part`` is ``single``,
+    ``batch``, ``to_image`` or ``loader``; ``caption`` is required."""
+
+    option_spec: ClassVar = {
+        "part": lambda value: directives.choice(
+            value, ("single", "batch", "to_image", "loader", "environment")
+        ),
+        "caption": directives.unchanged_required,
+    }
+
+    def cell(self, entry: dict[str, float]) -> str:
+        return f"{format_ms(entry['median_ms'])} ({entry['faults']:.0f})"
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(str(TORCH_RESULTS))
+        data = torch_results()
+        part = self.options["part"]
+        caption = self.options["caption"]
+        if part == "environment":
+            rows = environment_rows(data["environment"])
+            rows.append(["whole run", f"{data['seconds']:.0f} s"])
+            return [captioned(table(["", "benchmark run"], rows, [1, 3]), caption)]
+        if part == "loader":
+            header = [
+                "images",
+                "throughput, fastpil / torchvision",
+                "torchvision",
+                "fastpil",
+                "decode",
+                "ToTensor + Normalize",
+                "fastpil's pass",
+            ]
+            rows = []
+            for run in data["loader"]:
+                rate = run["images_per_second"]
+                one = run["one_thread_ms_per_image"]
+                rows.append(
+                    [
+                        f"{run['images']} {run['format']} {run['size']}²",
+                        nodes.strong(text=f"{rate['fastpil'] / rate['torchvision']:.2f}{TIMES}"),
+                        f"{rate['torchvision']:.0f}/s",
+                        f"{rate['fastpil']:.0f}/s",
+                        format_ms(one["decode"]),
+                        format_ms(one["ToTensor + Normalize"]),
+                        format_ms(one["fastpil"]),
+                    ]
+                )
+            return [captioned(table(header, rows), caption)]
+        entries = data[part] if isinstance(data[part], list) else [data[part]]
+        result: list[nodes.Node] = []
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for entry in entries:
+            groups.setdefault(tuple(entry["summary"]), []).append(entry)
+        for names, group in groups.items():
+            ours = names[-1]
+            header = ["case", *(f"{n} / {ours}" for n in names[:-1]), *names]
+            rows = []
+            for entry in group:
+                label = f"{entry['size']}²"
+                if "images" in entry:
+                    label = f"{entry['images']} {TIMES} {label}"
+                s = entry["summary"]
+                rows.append(
+                    [
+                        label,
+                        *(
+                            nodes.strong(
+                                text=f"{s[n]['median_ms'] / s[ours]['median_ms']:.2f}{TIMES}"
+                            )
+                            for n in names[:-1]
+                        ),
+                        *(self.cell(s[n]) for n in names),
+                    ]
+                )
+            result.append(captioned(table(header, rows), f"{caption} — {TIMES_NOTE}."))
         return result
 
 
@@ -345,6 +492,23 @@ class ProfileEnvironment(SphinxDirective):
         rows = environment_rows(data["environment"])
         rows.append(["regenerated by", data["command"]])
         return [table(["", "profile run"], rows, [1, 3])]
+
+
+class ProfileRoutes(SphinxDirective):
+    """Each way to an array of one image, timed on its own."""
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(str(PROFILE))
+        routes = profile_data()["routes"]
+        rows: list[list[str | nodes.Node]] = [
+            [
+                literal(name) if name.startswith(("im.", "numpy.", "fastpil.")) else name,
+                format_ms(us / 1e3),
+            ]
+            for name, us in routes["timed_us"].items()
+        ]
+        size = format_size(routes["size"])
+        return [table([f"RGB {size}, best of many calls", "time"], rows, [4, 1])]
 
 
 class ProfileSteps(SphinxDirective):
@@ -651,25 +815,7 @@ def render_figures(app: Sphinx) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Links to pages that are not written yet, and untested examples
-
-
-def pending_document(app: Sphinx, env: Any, node: Any, contnode: nodes.Node) -> Any:
-    """Resolve a ``{doc}`` link to a page listed in ``fastpil_pending_documents``
-    as a plain link to where the page will be. Once the page exists, Sphinx
-    resolves the link itself and this is never called for it."""
-    if node.get("refdomain") != "std" or node.get("reftype") != "doc":
-        return None
-    target = node["reftarget"].lstrip("/").removesuffix(".md")
-    if target not in app.config.fastpil_pending_documents:
-        return None
-    try:
-        uri = app.builder.get_relative_uri(node["refdoc"], target)
-    except Exception:  # builders without pages (doctest) have no URI
-        uri = ""
-    reference = nodes.reference("", "", internal=True, refuri=uri)
-    reference += contnode
-    return reference
+# Untested examples
 
 
 PYTHON_LANGUAGES = {"python", "py", "python3", "pycon", "ipython"}
@@ -680,8 +826,11 @@ def check_examples_run(app: Sphinx, doctree: nodes.document, docname: str) -> No
     for block in doctree.findall(nodes.literal_block):
         if block.get("testnodetype"):
             continue  # a doctest, testcode or testoutput block
-        if block.get("source", "").endswith((".pyi", ".hpp", ".cpp", ".pyx")):
+        source = block.get("source", "")
+        if source.endswith((".pyi", ".hpp", ".cpp", ".pyx")):
             continue  # a literalinclude of source code
+        if Path(source).parent == DOCS / "examples":
+            continue  # run by the test suite (tests/test_examples.py, test_torch.py)
         language = block.get("language", "")
         if language in PYTHON_LANGUAGES and "fastpil-not-python" not in block["classes"]:
             logger.warning(
@@ -693,21 +842,22 @@ def check_examples_run(app: Sphinx, doctree: nodes.document, docname: str) -> No
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value("fastpil_pending_documents", {}, "env")
     app.add_directive("bench-environment", BenchEnvironment)
     app.add_directive("bench-table", BenchTable)
+    app.add_directive("bench-contenders", BenchContenders)
+    app.add_directive("torch-table", TorchTable)
     app.add_role("bench", BenchRole("median"))
     app.add_role("bench-ratio", BenchRole("ratio"))
     app.add_role("bench-faults", BenchRole("faults"))
     app.add_role("bench-overhead", BenchRole("overhead"))
     app.add_directive("profile-environment", ProfileEnvironment)
     app.add_directive("profile-steps", ProfileSteps)
+    app.add_directive("profile-routes", ProfileRoutes)
     app.add_directive("profile-perf", ProfilePerf)
     app.add_role("profile", ProfileRole())
     app.add_directive("mode-table", ModeTable)
     app.add_directive("option-table", OptionTable)
     app.add_directive("versions-table", VersionsTable)
     app.connect("builder-inited", render_figures)
-    app.connect("missing-reference", pending_document)
     app.connect("doctree-resolved", check_examples_run)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from _style import save, setup
+from _style import GREY, SMALL, save, setup
 
 CONTENDERS = {
     "numpy.array": {"color": "#1f77b4", "marker": "o"},
@@ -29,7 +29,7 @@ STATES = ["steady", "fresh pages"]
 def render(out_dir: Path, docs: Path) -> list[Path]:
     setup()
     summary = json.loads((docs / "_static" / "bench" / "summary.json").read_text())
-    figure, axes = plt.subplots(1, len(STATES), figsize=(10, 4.2), sharey=True)
+    figure, axes = plt.subplots(1, len(STATES), figsize=(9.2, 5.0), sharey=True)
     for axis, state in zip(axes, STATES, strict=True):
         cases = sorted(
             (
@@ -54,12 +54,12 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
                 )
         axis.set_xscale("log")
         axis.set_yscale("log")
-        axis.set_title(f"RGB, {state}", fontsize=10)
+        axis.set_title(f"RGB, {state}")
         axis.set_xlabel("image size, megapixels")
         axis.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("median ms per megapixel (lower is faster)")
     handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, frameon=False)
+    figure.legend(handles, labels, loc="upper center", ncol=4, frameon=False)
     env = summary["environment"]
     figure.text(
         0.5,
@@ -67,8 +67,8 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
         f"Python {env['python']}, NumPy {env['numpy']}, Pillow {env['pillow']}, "
         f"fastpil {env['fastpil']} ({env['simd_path']}), {env['cpu']}, {env['cpus']} CPUs",
         ha="center",
-        fontsize=7.5,
-        color="#555555",
+        fontsize=SMALL,
+        color=GREY,
     )
-    figure.tight_layout(rect=(0, 0.04, 1, 0.92))
+    figure.tight_layout(rect=(0, 0.04, 1, 0.89))
     return [save(figure, out_dir / "bench_rgb.svg")]

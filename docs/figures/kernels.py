@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _style import arrow, byte_cell, canvas, save, setup
-
-CELL = 0.3
+import matplotlib.pyplot as plt
+from _style import GREY, LIGHT, TEXT, arrow, byte_cell, canvas, note, save, setup, title
 
 
 def pshufb(register: list[str], mask: list[int]) -> list[str]:
@@ -69,11 +68,41 @@ def pixels(first: int, bands: str) -> list[str]:
     return [f"{band}{first + p}" for p in range(4) for band in bands]
 
 
-def draw_register(axis, x: float, y: float, register: list[str], name: str) -> None:
-    axis.text(x - 0.1, y + CELL / 2, name, ha="right", va="center", fontsize=7.5)
+CELL = 0.4  # one byte, in inches
+ROW = 0.42  # from one register to the next
+LEFT = 1.5  # where the bytes start: the register names go before
+
+
+def draw_register(axis, y: float, register: list[str], name: str) -> None:
+    axis.text(LEFT - 0.12, y + 0.17, name, ha="right", va="center", fontsize=TEXT)
     for i, label in enumerate(register):
         shown = "" if label == "0" else label
-        byte_cell(axis, x + CELL * i, y, shown, width=CELL - 0.02, fontsize=5.5)
+        byte_cell(axis, LEFT + CELL * i, y, shown, width=CELL - 0.04)
+
+
+def draw_steps(
+    title_text: str, steps: list[tuple[str, list[tuple[str, list[str]]]]]
+) -> plt.Figure:
+    """A title, then each step: its caption and its registers, top to bottom,
+    an arrow from each step to the next."""
+    caption, gap, between = 0.2, 0.1, 0.34  # caption height, to the bytes, step to step
+    rows = sum(len(registers) for _, registers in steps)
+    body = len(steps) * (caption + gap) + rows * ROW + (len(steps) - 1) * between
+    height = 0.65 + body + 0.1
+    figure, axis = canvas(LEFT + 16 * CELL + 0.25, height)
+    title(axis, 0.15, height - 0.12, title_text)
+    y = height - 0.65  # the top of what comes next
+    for k, (text, registers) in enumerate(steps):
+        if k:
+            middle = LEFT + 8 * CELL - 0.02
+            arrow(axis, (middle, y + 0.02), (middle, y - between + 0.06), colour=LIGHT)
+            y -= between
+        note(axis, 0.15, y, text, color=GREY)
+        y -= caption + gap
+        for name, register in registers:
+            draw_register(axis, y - 0.34, register, name)
+            y -= ROW
+    return figure
 
 
 def compaction(out_dir: Path) -> Path:
@@ -85,37 +114,23 @@ def compaction(out_dir: Path) -> Path:
         bitwise_or(shift_right(b, 4), shift_left(c, 8)),
         bitwise_or(shift_right(c, 8), shift_left(d, 4)),
     ]
-    figure, axis = canvas(7.4, 5.4)
-    x = 1.9
-    axis.text(
-        0.1, 5.2, "SSSE3 pick_4_to_3: 16 RGBX pixels → 48 RGB bytes", fontsize=9, weight="bold"
+    figure = draw_steps(
+        "SSSE3 pick_4_to_3: 16 RGBX pixels → 48 RGB bytes",
+        [
+            (
+                "four 16-byte loads from the chunk",
+                [(f"load {k}", r) for k, r in enumerate(inputs)],
+            ),
+            (
+                "pshufb with one mask: 3 bytes of each pixel, packed",
+                [(f"shuffled {k}", r) for k, r in enumerate([a, b, c, d])],
+            ),
+            (
+                "shifts and ORs splice them into three full 16-byte stores",
+                [(f"store {k}", r) for k, r in enumerate(outputs)],
+            ),
+        ],
     )
-    y = 4.45
-    axis.text(0.1, y + 0.38, "four 16-byte loads from the chunk", fontsize=7.5, color="#555555")
-    for k, register in enumerate(inputs):
-        draw_register(axis, x, y - 0.36 * k, register, f"load {k}")
-    y = 2.65
-    axis.text(
-        0.1,
-        y + 0.38,
-        "pshufb with one mask: 3 bytes of each pixel, packed",
-        fontsize=7.5,
-        color="#555555",
-    )
-    for k, register in enumerate([a, b, c, d]):
-        draw_register(axis, x, y - 0.36 * k, register, f"shuffled {k}")
-    arrow(axis, (x + 8 * CELL, 3.3), (x + 8 * CELL, 3.1), colour="#777777")
-    y = 0.85
-    axis.text(
-        0.1,
-        y + 0.38,
-        "shifts and ORs splice them into three full 16-byte stores",
-        fontsize=7.5,
-        color="#555555",
-    )
-    for k, register in enumerate(outputs):
-        draw_register(axis, x, y - 0.36 * k, register, f"store {k}")
-    arrow(axis, (x + 8 * CELL, 1.5), (x + 8 * CELL, 1.3), colour="#777777")
     return save(figure, out_dir / "compaction.svg")
 
 
@@ -131,41 +146,24 @@ def planar(out_dir: Path) -> Path:
         unpack(ab_high, cd_high, False, 8),
         unpack(ab_high, cd_high, True, 8),
     ]
-    # Four output rows, not three: everything sits one row higher.
-    lift = 0.36
-    figure, axis = canvas(7.4, 5.4 + lift)
-    x = 1.9
-    axis.text(
-        0.1,
-        5.2 + lift,
+    figure = draw_steps(
         'SSSE3 split_4: 16 RGBA pixels → 4 planes (layout="CHW")',
-        fontsize=9,
-        weight="bold",
+        [
+            (
+                "four 16-byte loads from the chunk",
+                [(f"load {k}", r) for k, r in enumerate(inputs)],
+            ),
+            (
+                "pshufb: each 32-bit word holds one channel of 4 pixels",
+                [(f"shuffled {k}", r) for k, r in enumerate([a, b, c, d])],
+            ),
+            (
+                "4\N{MULTIPLICATION SIGN}4 transpose of 32-bit words "
+                "(unpacklo/hi_epi32, then _epi64)",
+                [(f"plane {'RGBA'[k]}", r) for k, r in enumerate(channels)],
+            ),
+        ],
     )
-    y = 4.45 + lift
-    axis.text(0.1, y + 0.38, "four 16-byte loads from the chunk", fontsize=7.5, color="#555555")
-    for k, register in enumerate(inputs):
-        draw_register(axis, x, y - 0.36 * k, register, f"load {k}")
-    y = 2.65 + lift
-    axis.text(
-        0.1,
-        y + 0.38,
-        "pshufb: each 32-bit word holds one channel of 4 pixels",
-        fontsize=7.5,
-        color="#555555",
-    )
-    for k, register in enumerate([a, b, c, d]):
-        draw_register(axis, x, y - 0.36 * k, register, f"shuffled {k}")
-    y = 0.85 + lift
-    axis.text(
-        0.1,
-        y + 0.38,
-        "4\N{MULTIPLICATION SIGN}4 transpose of 32-bit words (unpacklo/hi_epi32, then _epi64)",
-        fontsize=7.5,
-        color="#555555",
-    )
-    for k, register in enumerate(channels):
-        draw_register(axis, x, y - 0.36 * k, register, f"plane {'RGBA'[k]}")
     return save(figure, out_dir / "planar.svg")
 
 

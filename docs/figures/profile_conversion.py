@@ -466,14 +466,14 @@ def measure(output: Path) -> None:
 
 def render(out_dir: Path, docs: Path) -> list[Path]:
     import matplotlib.pyplot as plt
-    from _style import save, setup
+    from _style import GREY, save, setup
 
     setup()
     data = json.loads((docs / "_static" / "profile" / "profile.json").read_text())
     written = []
 
     # Where one call's time goes, per image size: the steps as stacked bars.
-    figure, axes = plt.subplots(1, len(data["stages"]), figsize=(9.6, 3.6))
+    figure, axes = plt.subplots(1, len(data["stages"]), figsize=(9.2, 4.3))
     for axis, case in zip(axes, data["stages"], strict=True):
         steps = dict(case["steps_us"])
         steps["the rest: Cython shell, C++ loop"] = max(case["rest_us"], 0.0)
@@ -490,17 +490,16 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
         unit = "µs"
         axis.set_xlabel(f"{unit} per call")
         axis.set_title(
-            f"RGB {case['size'][0]}x{case['size'][1]}: to_numpy takes {total:.3g} {unit}",
-            fontsize=10,
+            f"RGB {case['size'][0]}x{case['size'][1]}: to_numpy takes {total:.3g} {unit}"
         )
         axis.axvline(total, color="black", linewidth=1, linestyle="--")
     handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
     figure.tight_layout(rect=(0, 0.22, 1, 1))
     written.append(save(figure, out_dir / "profile_steps.svg"))
 
     sweep = data["chunk_sweep"]
-    figure, axis = plt.subplots(figsize=(7.2, 3.8))
+    figure, axis = plt.subplots(figsize=(8.4, 5.1))
     kib = [p["chunk_kib"] for p in sweep["points"]]
     encode = [p["encode_only_ms"] for p in sweep["points"]]
     both = [p["encode_and_copy_ms"] for p in sweep["points"]]
@@ -509,20 +508,27 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
     axis.plot(kib, encode, marker="s", label="encode only (chunks discarded)")
     axis.plot(kib, copy, marker="^", label="difference: the cost of the copy")
     env = data["environment"]
+    beyond = []
     for level in ("L1", "L2", "L3"):
         text = env.get(f"{level} cache")
         if not text:
             continue
         size_kib = float(text[:-1]) * (1024 if text.endswith("M") else 1)
+        shown = f"{size_kib / 1024:g} MiB" if size_kib >= 1024 else f"{size_kib:g} KiB"
+        if size_kib > max(kib):
+            # Off the scale: said in words rather than stretching the axis.
+            beyond.append(f"{level} cache: {shown}")
+            continue
         axis.axvline(size_kib, color="grey", linewidth=1, linestyle=":")
         axis.annotate(
-            f"{level} {text}",
+            f"{level} {shown}",
             (size_kib, 0.03),
             xycoords=("data", "axes fraction"),
+            xytext=(-3, 0),
+            textcoords="offset points",
             ha="right",
             va="bottom",
             rotation=90,
-            fontsize=8,
             color="dimgrey",
         )
     axis.set_xscale("log", base=2)
@@ -532,10 +538,20 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
     axis.set_xlabel("chunk size (bufsize passed to encoder.encode)")
     axis.set_ylabel("ms per image")
     width, height = sweep["size"]
-    axis.set_title(f"RGB {width}x{height}: Pillow's raw encoder, driven from Python", fontsize=10)
+    axis.set_title(f"RGB {width}x{height}: Pillow's raw encoder, driven from Python")
     axis.grid(True, alpha=0.3)
-    axis.legend(fontsize=8, loc="upper center")
-    figure.tight_layout()
+    # Below the plot, where no line can run under it.
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    if beyond:
+        figure.text(
+            0.5,
+            0.015,
+            ", ".join(beyond) + ": beyond the largest chunk, not drawn",
+            ha="center",
+            va="bottom",
+            color=GREY,
+        )
+    figure.tight_layout(rect=(0, 0.035 if beyond else 0, 1, 1))
     written.append(save(figure, out_dir / "chunk_sizes.svg"))
     plt.close("all")
     return written
