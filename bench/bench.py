@@ -346,9 +346,14 @@ def overhead(args: argparse.Namespace) -> dict[str, float]:
     return {n: s.median() * 1e6 for n, s in samples.items()}
 
 
+# Scenarios drawn in the plot besides the plain conversion, with the
+# contenders they show.
+PLOTTED_SCENARIOS = {"normalize": "RGB to normalised CHW float32"}
+
+
 def plot(results: list[dict], names: list[str], path: Path) -> str:
-    """Time per megapixel of the plain conversion against size, log-log, a panel per
-    (mode, state)."""
+    """Time per megapixel against size, log-log: a panel per (mode, state) of
+    the plain conversion, then one per scenario of PLOTTED_SCENARIOS."""
     try:
         import matplotlib
 
@@ -359,34 +364,51 @@ def plot(results: list[dict], names: list[str], path: Path) -> str:
     order = {state: i for i, state in enumerate(STATES)}
     panels = sorted(
         {
-            (r["mode"], r["state"])
+            ("to_numpy", r["mode"], r["state"])
             for r in results
             if r["scenario"] == "to_numpy" and r["state"] != "fresh process"
         },
-        key=lambda p: (p[0] != "RGB", p[0], order[p[1]]),
+        key=lambda p: (p[1] != "RGB", p[1], order[p[2]]),
+    )
+    panels += sorted(
+        {
+            (r["scenario"], r["mode"], r["state"])
+            for r in results
+            if r["scenario"] in PLOTTED_SCENARIOS and r["state"] != "fresh process"
+        }
     )
     if not panels:
         return "no plot: only fresh process results"
     columns = min(2, len(panels))
     rows = (len(panels) + columns - 1) // columns
     figure, axes = plt.subplots(rows, columns, figsize=(6.4 * columns, 4.4 * rows), squeeze=False)
-    colours = plt.get_cmap("tab10")
+    colours = plt.get_cmap("tab20")
+    every_name = list(
+        dict.fromkeys(
+            [
+                *names,
+                *(n for r in results for n in r["summary"] if r["scenario"] in PLOTTED_SCENARIOS),
+            ]
+        )
+    )
     style = {
-        name: {"color": colours(i % 10), "marker": "os^vD<>ph*"[i % 10]}
-        for i, name in enumerate(CONTENDERS)
+        name: {"color": colours(i % 20), "marker": "os^vD<>ph*"[i % 10]}
+        for i, name in enumerate(every_name)
     }
-    for name in ("fastpil", "fastpil out="):
-        style[name]["linewidth"] = 2.6
-    for axis, (mode, state) in zip(axes.flat, panels, strict=False):
+    for name in ("fastpil", "fastpil out=", "fastpil float32"):
+        if name in style:
+            style[name]["linewidth"] = 2.6
+    for axis, (scenario, mode, state) in zip(axes.flat, panels, strict=False):
         chosen = sorted(
             (
                 r
                 for r in results
-                if r["scenario"] == "to_numpy" and r["mode"] == mode and r["state"] == state
+                if (r["scenario"], r["mode"], r["state"]) == (scenario, mode, state)
             ),
             key=lambda r: r["size"][0] * r["size"][1],
         )
-        for name in names:
+        shown = names if scenario == "to_numpy" else list(chosen[0]["summary"])
+        for name in shown:
             points = [
                 (r["size"][0] * r["size"][1] / 1e6, r["summary"][name]["median_ms"])
                 for r in chosen
@@ -398,7 +420,10 @@ def plot(results: list[dict], names: list[str], path: Path) -> str:
                 axis.plot(megapixels, per_megapixel, label=name, **style[name])
         axis.set_xscale("log")
         axis.set_yscale("log")
-        axis.set_title(f"{mode}, {state}")
+        title = f"{mode}, {state}"
+        if scenario != "to_numpy":
+            title = f"{PLOTTED_SCENARIOS[scenario]}, {state}"
+        axis.set_title(title)
         axis.set_xlabel("image size, megapixels")
         axis.set_ylabel("median ms per megapixel")
         axis.grid(True, which="both", alpha=0.3)

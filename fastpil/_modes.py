@@ -329,9 +329,53 @@ _FLOAT_PLANS_KEPT = 256
 _float_plans: dict[tuple[Any, ...], Plan] = {}
 
 
+# The types of numbers that can be a cache key as they are: an int and a
+# float that compare equal give the same plan, and bool, which would compare
+# equal to 1 but is refused, is not among them.
+_PLAIN_NUMBERS = (int, float)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as a cache key when it is None, a plain number or a tuple or
+    list of them; else None (a key is then built the long way)."""
+    kind = type(value)
+    if value is None or kind in _PLAIN_NUMBERS:
+        return value
+    if kind is tuple or kind is list:
+        for v in value:
+            if type(v) not in _PLAIN_NUMBERS:
+                return None
+        return tuple(value)
+    return None
+
+
 def _float_plan(
     mode: str, channels: Any, layout: str, dtype: Any, scale: Any, mean: Any, std: Any
 ) -> Plan:
+    # The common call, the same plain numbers every time: its arguments are
+    # the key. Building the key the long way costs more than converting a
+    # small image.
+    plain_mean, plain_std = _plain(mean), _plain(std)
+    if (
+        type(scale) is bool
+        and (mean is None or plain_mean is not None)
+        and (std is None or plain_std is not None)
+        and (channels is None or type(channels) is str)
+    ):
+        key = ("plain", mode, channels, layout, dtype, scale, plain_mean, plain_std)
+        try:
+            found = _float_plans.get(key)
+        except TypeError:
+            found = key = None  # an unhashable dtype: refused below
+        if found is not None:
+            return found
+        if key is not None:
+            return _cached(
+                _float_plans,
+                key,
+                lambda: _fresh_float_plan(mode, channels, layout, dtype, scale, mean, std),
+                mode,
+            )
     if type(scale) is not bool:
         if not isinstance(scale, numpy.bool_):
             return _find_plan(mode, channels, layout, dtype, scale, mean, std)  # refuses it
@@ -353,12 +397,21 @@ def _float_plan(
     if found is not None:
         return found
 
-    def find() -> Plan:
-        if len(_float_plans) >= _FLOAT_PLANS_KEPT:
-            _float_plans.clear()
-        return _find_plan(mode, channels, layout, dtype, scale, mean, std)
+    return _cached(
+        _float_plans,
+        key,
+        lambda: _fresh_float_plan(mode, channels, layout, dtype, scale, mean, std),
+        mode,
+    )
 
-    return _cached(_float_plans, key, find, mode)
+
+def _fresh_float_plan(
+    mode: str, channels: Any, layout: str, dtype: Any, scale: Any, mean: Any, std: Any
+) -> Plan:
+    """A new float plan, for a cache that is emptied when it is full."""
+    if len(_float_plans) >= _FLOAT_PLANS_KEPT:
+        _float_plans.clear()
+    return _find_plan(mode, channels, layout, dtype, scale, mean, std)
 
 
 def _number_key(value: Any) -> Any:

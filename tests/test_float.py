@@ -243,6 +243,49 @@ def test_bad_float_options_write_nothing(mode, options, exc, match):
         fastpil.to_numpy_batch([im], **options)
 
 
+@pytest.mark.parametrize(
+    ("accepted", "refused"),
+    [
+        ({"mean": 1}, {"mean": True}),
+        ({"mean": (1, 0, 0)}, {"mean": (True, 0, 0)}),
+        ({"mean": [1, 0, 0]}, {"mean": [True, 0, 0]}),
+        ({"std": 1}, {"std": True}),
+        ({"scale": True}, {"scale": 1}),
+    ],
+)
+def test_a_cached_plan_is_not_found_for_a_bool(accepted, refused):
+    """True equals 1 and hashes as 1: a plan cached for 1 must not be
+    returned for True, which is refused, however the cache is keyed."""
+    im = Image.new("RGB", (4, 3))
+    fastpil.to_numpy(im, dtype=numpy.float32, **accepted)
+    with pytest.raises(TypeError, match="must be"):
+        fastpil.to_numpy(im, dtype=numpy.float32, **refused)
+
+
+def test_plain_and_other_numbers_give_the_same_plan():
+    """Means given as ints, floats, lists, tuples or NumPy values are the same
+    means, whichever way the cache keys them."""
+    from fastpil import _modes
+
+    plans = {
+        id(_modes.plan("RGB", None, "CHW", numpy.float32, True, mean, 0.5))
+        for mean in ((1, 0, 0), (1.0, 0.0, 0.0), [1, 0.0, 0], numpy.array([1.0, 0, 0]))
+    }
+    values = {
+        fastpil.to_numpy(
+            Image.new("RGB", (2, 1), (9, 8, 7)),
+            layout="CHW",
+            dtype=numpy.float32,
+            scale=True,
+            mean=mean,
+            std=0.5,
+        ).tobytes()
+        for mean in ((1, 0, 0), (1.0, 0.0, 0.0), [1, 0.0, 0], numpy.array([1.0, 0, 0]))
+    }
+    assert len(values) == 1
+    assert len(plans) <= 2  # the plain key, and the long way's
+
+
 def test_many_means_do_not_fill_memory(monkeypatch):
     """A mean and std per image (standardising each by its own statistics)
     must not keep a plan per image for ever."""
