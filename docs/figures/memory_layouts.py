@@ -250,12 +250,12 @@ def strides(out_dir: Path) -> Path:
 
     # The conclusion, from the objects.
     views = [("bgr", bgr), ("chw", chw)]
-    assert all(v.base is a and not v.flags.c_contiguous for _, v in views)
+    assert all(numpy.shares_memory(v, a) and not v.flags.c_contiguous for _, v in views)
     copied = numpy.ascontiguousarray(chw)
     assert not numpy.shares_memory(copied, a)
     top = y - 1.05
     text = (
-        "Both are views: bgr.base is a, chw.base is a; neither is C-contiguous.\n"
+        "Both are views of a's memory (numpy.shares_memory); neither is C-contiguous.\n"
         "Where OpenCV or PyTorch needs contiguous memory, making it is a copy: "
         f"numpy.ascontiguousarray(chw)\nwrites all {copied.nbytes} bytes into new "
         f"memory, with strides {copied.strides}."
