@@ -362,17 +362,17 @@ def _float_plan(
         and (std is None or plain_std is not None)
         and (channels is None or type(channels) is str)
     ):
-        key = ("plain", mode, channels, layout, dtype, scale, plain_mean, plain_std)
+        plain_key = ("plain", mode, channels, layout, dtype, scale, plain_mean, plain_std)
         try:
-            found = _float_plans.get(key)
+            found = _float_plans.get(plain_key)
         except TypeError:
-            found = key = None  # an unhashable dtype: refused below
-        if found is not None:
-            return found
-        if key is not None:
+            pass  # an unhashable dtype: refused below
+        else:
+            if found is not None:
+                return found
             return _cached(
                 _float_plans,
-                key,
+                plain_key,
                 lambda: _fresh_float_plan(mode, channels, layout, dtype, scale, mean, std),
                 mode,
             )
