@@ -80,7 +80,7 @@ _original_fromarray = Image.fromarray
 
 
 def fromarray(obj: Any, mode: str | None = None) -> Image.Image:
-    """``Image.fromarray``, through ``fastpil.to_image`` where that is faster.
+    """``Image.fromarray``, through ``fastpil.to_image`` where Pillow would copy.
 
     Installed as ``PIL.Image.fromarray`` by ``fastpil.patch()``. Pillow's own
     is called where it maps the array's memory instead of copying it (a

@@ -74,8 +74,8 @@ def stored_pixel(mode: str) -> list[str]:
 
 
 def padding_values() -> tuple[int, int]:
-    """The padding byte of an RGB pixel: as Pillow's decoder writes it, and
-    as Image.new's default colour leaves it."""
+    """The padding byte of an RGB pixel: as Pillow's unpacker of 3-byte RGB
+    writes it, and as Image.new's default colour leaves it."""
     decoded = Image.frombytes("RGB", (1, 1), bytes(3)).tobytes("raw", "RGBX")[3]
     new = Image.new("RGB", (1, 1)).tobytes("raw", "RGBX")[3]
     return decoded, new
@@ -380,8 +380,8 @@ def pillow_storage(out_dir: Path) -> Path:
         axis,
         0.2,
         y + 0.25,
-        f"X is not always {decoded}: Pillow's decoders write {decoded},\n"
-        f'Image.new("RGB", size) leaves it {new}.',
+        f"X holds no fixed value: unpacking 3-byte RGB writes {decoded}, 4-byte raw\n"
+        f'modes copy whatever the data held, Image.new("RGB", size) leaves {new}.',
         color=GREY,
     )
 
@@ -817,7 +817,7 @@ def to_image(out_dir: Path) -> Path:
         0.2,
         y - 0.2,
         "① fastpil's pack kernel gathers pixels into the chunk in Pillow's layout: RGB "
-        f"becomes RGBX,\n    X = {padding}, as Pillow's own decoder sets it\n"
+        f"becomes RGBX,\n    X = {padding}, as Pillow's unpacker of 3-byte RGB sets it\n"
         '② Pillow\'s raw decoder, raw mode "RGBX": a row copy, chunk to image, row by row',
     )
     return save(figure, out_dir / "to_image.svg")
