@@ -54,6 +54,22 @@ private:
     bool kept_ = false;
 };
 
+// Reads decode()'s (consumed, errcode) from `result`, which it releases.
+// False, with a TypeError set, when the decoder returned anything else.
+bool parse_decoded(PyObject *result, Py_ssize_t *consumed, long *errcode) {
+    const bool parsed = PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2;
+    if (parsed) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(result, 0));
+        *errcode = PyLong_AsLong(PyTuple_GET_ITEM(result, 1));
+    }
+    Py_DECREF(result);
+    if (!parsed) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the decoder's decode() did not return (consumed, errcode)");
+    }
+    return parsed;
+}
+
 // One decode() call over `length` bytes at `data`, judged as Image.frombytes
 // judges its one call.
 int decode_whole(PyObject *decode, const std::uint8_t *data, std::size_t length) {
@@ -70,15 +86,7 @@ int decode_whole(PyObject *decode, const std::uint8_t *data, std::size_t length)
     }
     Py_ssize_t consumed = 0;
     long errcode = 0;
-    const bool parsed = PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2;
-    if (parsed) {
-        consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(result, 0));
-        errcode = PyLong_AsLong(PyTuple_GET_ITEM(result, 1));
-    }
-    Py_DECREF(result);
-    if (!parsed) {
-        PyErr_SetString(PyExc_TypeError,
-                        "the decoder's decode() did not return (consumed, errcode)");
+    if (!parse_decoded(result, &consumed, &errcode)) {
         return -1;
     }
     if (PyErr_Occurred()) {
@@ -153,15 +161,7 @@ int decode_from(PyObject *decode, const Source &source) {
         }
         Py_ssize_t consumed = -1;
         long errcode = 0;
-        const bool parsed = PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2;
-        if (parsed) {
-            consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(result, 0));
-            errcode = PyLong_AsLong(PyTuple_GET_ITEM(result, 1));
-        }
-        Py_DECREF(result);
-        if (!parsed) {
-            PyErr_SetString(PyExc_TypeError,
-                            "the decoder's decode() did not return (consumed, errcode)");
+        if (!parse_decoded(result, &consumed, &errcode)) {
             break;
         }
         if (PyErr_Occurred()) {

@@ -370,12 +370,7 @@ def _float_plan(
         else:
             if found is not None:
                 return found
-            return _cached(
-                _float_plans,
-                plain_key,
-                lambda: _fresh_float_plan(mode, channels, layout, dtype, scale, mean, std),
-                mode,
-            )
+            return _cached_float_plan(plain_key, mode, channels, layout, dtype, scale, mean, std)
     if type(scale) is not bool:
         if not isinstance(scale, numpy.bool_):
             return _find_plan(mode, channels, layout, dtype, scale, mean, std)  # refuses it
@@ -396,13 +391,12 @@ def _float_plan(
         return _find_plan(mode, channels, layout, dtype, scale, mean, std)
     if found is not None:
         return found
+    return _cached_float_plan(key, mode, channels, layout, dtype, scale, mean, std)
 
-    return _cached(
-        _float_plans,
-        key,
-        lambda: _fresh_float_plan(mode, channels, layout, dtype, scale, mean, std),
-        mode,
-    )
+
+def _cached_float_plan(key: Any, mode: str, *options: Any) -> Plan:
+    """The plan cached under ``key``, worked out from ``options`` if none is."""
+    return _cached(_float_plans, key, lambda: _fresh_float_plan(mode, *options), mode)
 
 
 def _fresh_float_plan(

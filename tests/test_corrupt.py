@@ -67,20 +67,20 @@ def open_image(data):
 
 
 def outcome(convert, data):
-    """convert(the image opened from data): the array, or the exception."""
+    """The image opened from data, and convert(it): the array, or the exception."""
     im = open_image(data)
     if im is None:
-        return None
+        return None, None
     try:
-        return convert(im)
+        return im, convert(im)
     except Exception as error:  # compared with what Pillow raises
-        return error
+        return im, error
 
 
 def like_pillow(convert, data):
     """Assert convert(im) gives what numpy.array(im) gives, array or exception."""
-    expected = outcome(numpy.array, data)
-    got = outcome(convert, data)
+    _, expected = outcome(numpy.array, data)
+    im, got = outcome(convert, data)
     if expected is None:
         return "unopenable"
     if isinstance(expected, Exception):
@@ -89,7 +89,10 @@ def like_pillow(convert, data):
         assert str(got) == str(expected)
         return "error"
     assert isinstance(got, numpy.ndarray), f"numpy.array succeeded; fastpil raised {got!r}"
-    assert_matches_numpy(got, open_image(data), owndata=got.base is None)
+    # The pixels fastpil converted, not a new decode of the file: the libtiff
+    # of Pillow 9.5's wheels decodes some damaged group 4 strips differently
+    # from one decode to the next.
+    assert_matches_numpy(got, im, owndata=got.base is None)
     return "array"
 
 
