@@ -139,8 +139,9 @@ cdef object _raw_decoder = Image.core.raw_decoder
 
 cdef object encoder_for(str mode, str rawmode):
     # Image._getencoder would return Image.core.raw_encoder's encoder too,
-    # unless a Python encoder is registered under "raw"; it costs a third of
-    # a small conversion (0.65 of 2 us at 16x16), so it is asked only then.
+    # unless a Python encoder is registered under "raw"; it costs about a third
+    # of a small conversion (the profile in docs/internals.md), so it is asked
+    # only then.
     if "raw" in _ENCODERS:
         return Image._getencoder(mode, "raw", rawmode)
     return _raw_encoder(mode, rawmode)

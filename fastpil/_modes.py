@@ -395,17 +395,15 @@ def _float_plan(
 
 
 def _cached_float_plan(key: Any, mode: str, *options: Any) -> Plan:
-    """The plan cached under ``key``, worked out from ``options`` if none is."""
-    return _cached(_float_plans, key, lambda: _fresh_float_plan(mode, *options), mode)
+    """The plan cached under ``key``, worked out from ``options`` if none is,
+    in a cache that is emptied when it is full."""
 
+    def fresh() -> Plan:
+        if len(_float_plans) >= _FLOAT_PLANS_KEPT:
+            _float_plans.clear()
+        return _find_plan(mode, *options)
 
-def _fresh_float_plan(
-    mode: str, channels: Any, layout: str, dtype: Any, scale: Any, mean: Any, std: Any
-) -> Plan:
-    """A new float plan, for a cache that is emptied when it is full."""
-    if len(_float_plans) >= _FLOAT_PLANS_KEPT:
-        _float_plans.clear()
-    return _find_plan(mode, channels, layout, dtype, scale, mean, std)
+    return _cached(_float_plans, key, fresh, mode)
 
 
 def _number_key(value: Any) -> Any:
