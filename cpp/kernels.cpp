@@ -189,6 +189,19 @@ void pack_any(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) 
     }
 }
 
+// Pixels a vector loop over whole `stride`-byte pixels must leave to the
+// plain loop so that it reads nothing past the last band of the last pixel.
+// A view may cover only some bytes of each pixel (a[..., 1:] of 4-byte
+// pixels, a band repeated by broadcasting): loading the last pixel whole
+// would then read past the view, and past its buffer where that ends there.
+[[maybe_unused]] size_t short_last_pixel(const Gather &g, size_t stride) {
+    std::ptrdiff_t reach = 0;
+    for (size_t b = 0; b < g.count; ++b) {
+        reach = g.offset[b] + 1 > reach ? g.offset[b] + 1 : reach;
+    }
+    return reach < static_cast<std::ptrdiff_t>(stride) ? 1 : 0;
+}
+
 void pack_planes_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels,
                        const Gather &g) {
     for (size_t x = begin; x < pixels; ++x) {
@@ -303,7 +316,8 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 
 // 4 pixels per step: one pshufb spreads 12 bytes into 16, the padding
 // bytes set by an OR. The 16-byte load reads 4 bytes past the 4 pixels, so
-// the loop stops 6 pixels early.
+// the loop stops 6 pixels early: the last load then ends before the last
+// pixel's first byte, however few of its bytes the view covers.
 void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
     const __m128i mask = load_mask(pack_mask(g, 3));
     const __m128i fill = _mm_set1_epi32(static_cast<int>(0xff000000u));
@@ -319,8 +333,9 @@ void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &
 void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
     const __m128i mask = load_mask(pack_mask(g, 4));
     const __m128i fill = _mm_set1_epi32(g.fill ? static_cast<int>(0xff000000u) : 0);
+    const size_t spare = short_last_pixel(g, 4);
     size_t x = 0;
-    for (; x + 4 <= pixels; x += 4) {
+    for (; x + 4 + spare <= pixels; x += 4) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * x));
         _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + 4 * x),
                          _mm_or_si128(_mm_shuffle_epi8(v, mask), fill));
@@ -459,7 +474,8 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 
 // 8 pixels per step: the 24 bytes are loaded as two 16-byte halves, one per
 // lane, each then spread by vpshufb as the SSSE3 version does. The second
-// load reads 4 bytes past the 8 pixels, so the loop stops 10 pixels early.
+// load reads 4 bytes past the 8 pixels, so the loop stops 10 pixels early
+// (as the SSSE3 version stops 6).
 void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
     const __m256i mask = load_mask(pack_mask(g, 3));
     const __m256i fill = _mm256_set1_epi32(static_cast<int>(0xff000000u));
@@ -478,8 +494,9 @@ void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &
 void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
     const __m256i mask = load_mask(pack_mask(g, 4));
     const __m256i fill = _mm256_set1_epi32(g.fill ? static_cast<int>(0xff000000u) : 0);
+    const size_t spare = short_last_pixel(g, 4);
     size_t x = 0;
-    for (; x + 8 <= pixels; x += 8) {
+    for (; x + 8 + spare <= pixels; x += 8) {
         const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * x));
         _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + 4 * x),
                             _mm256_or_si256(_mm256_shuffle_epi8(v, mask), fill));
@@ -580,8 +597,9 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 // 16 pixels per step: vld3/vld4 split the bytes by position, vst4 puts them
 // back four to a pixel, 255 for the padding byte.
 void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const size_t spare = short_last_pixel(g, 3);
     size_t x = 0;
-    for (; x + 16 <= pixels; x += 16) {
+    for (; x + 16 + spare <= pixels; x += 16) {
         const uint8x16x3_t v = vld3q_u8(src + 3 * x);
         uint8x16x4_t o;
         o.val[0] = v.val[g.offset[0]];
@@ -594,8 +612,9 @@ void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &
 }
 
 void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const size_t spare = short_last_pixel(g, 4);
     size_t x = 0;
-    for (; x + 16 <= pixels; x += 16) {
+    for (; x + 16 + spare <= pixels; x += 16) {
         const uint8x16x4_t v = vld4q_u8(src + 4 * x);
         uint8x16x4_t o;
         o.val[0] = v.val[g.offset[0]];
@@ -692,11 +711,12 @@ float sample_at(const uint8_t *src, size_t i) {
 }
 
 // float32 -> float16 bits, rounded to nearest, ties to even, with
-// subnormals, infinities and NaN (made quiet). The exponent is rebiased by
-// integer arithmetic and the rounding done by adding 0xfff (plus one when
-// the kept mantissa is odd) before dropping 13 bits; results too small for
-// a normal half are rounded by a float addition that lines their bits up
-// with the bottom of the mantissa. The vector versions below do the same.
+// subnormals, infinities and NaN (made quiet, the top of its payload kept).
+// The exponent is rebiased by integer arithmetic and the rounding done by
+// adding 0xfff (plus one when the kept mantissa is odd) before dropping 13
+// bits; results too small for a normal half are rounded by a float addition
+// that lines their bits up with the bottom of the mantissa. The vector
+// versions below do the same.
 constexpr uint32_t kHalfOverflow = (127 + 16) << 23;   // 65536.0f and up: infinite
 constexpr uint32_t kHalfNormal = (127 - 14) << 23;     // 2**-14: the smallest normal half
 constexpr uint32_t kHalfAlign = (127 - 15 + 23 - 10 + 1) << 23;  // 0.5f: see above
@@ -709,7 +729,9 @@ uint16_t half_bits(float value) {
     x &= 0x7fffffffu;
     uint32_t h;
     if (x >= kHalfOverflow) {
-        h = x > kInfinityBits ? 0x7e00u : 0x7c00u;
+        // A NaN keeps its sign and the top of its payload and is made
+        // quiet, as F16C and aarch64's conversions do.
+        h = x > kInfinityBits ? 0x7e00u | ((x >> 13) & 0x3ffu) : 0x7c00u;
     } else if (x < kHalfNormal) {
         float f;
         std::memcpy(&f, &x, 4);
@@ -881,7 +903,10 @@ __m128i half_bits4(__m128 value) {
     const __m128i special = _mm_cmpgt_epi32(x, _mm_set1_epi32(static_cast<int>(kHalfOverflow) - 1));
     const __m128i nan = _mm_cmpgt_epi32(x, _mm_set1_epi32(static_cast<int>(kInfinityBits)));
     const __m128i special_bits =
-        _mm_or_si128(_mm_set1_epi32(0x7c00), _mm_and_si128(nan, _mm_set1_epi32(0x0200)));
+        _mm_or_si128(_mm_set1_epi32(0x7c00),
+                     _mm_and_si128(nan, _mm_or_si128(_mm_set1_epi32(0x0200),
+                                                     _mm_and_si128(_mm_srli_epi32(x, 13),
+                                                                   _mm_set1_epi32(0x3ff)))));
     const __m128i small = _mm_cmplt_epi32(x, _mm_set1_epi32(static_cast<int>(kHalfNormal)));
     const __m128i align = _mm_set1_epi32(static_cast<int>(kHalfAlign));
     const __m128i small_bits = _mm_sub_epi32(

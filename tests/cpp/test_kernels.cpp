@@ -198,10 +198,14 @@ std::uint16_t reference_half(float value) {
         }
         return v;
     }();
-    if (std::isnan(value)) {
-        return 0x7e00;
-    }
     const std::uint16_t sign = std::signbit(value) ? 0x8000 : 0;
+    if (std::isnan(value)) {
+        // Quiet, with the sign and the top 10 bits of the payload: what the
+        // hardware conversions (F16C, aarch64) give.
+        std::uint32_t bits;
+        std::memcpy(&bits, &value, 4);
+        return static_cast<std::uint16_t>(sign | 0x7e00 | ((bits >> 13) & 0x3ff));
+    }
     const double magnitude = std::fabs(static_cast<double>(value));
     // Beyond the largest half by half a step or more: infinity.
     if (magnitude >= 65520.0) {
@@ -279,10 +283,18 @@ size_t check_converters(const Kernels &table, std::mt19937 &rng, size_t *runs) {
                             byte = static_cast<uint8_t>(rng());
                         }
                         if (sample == fastpil::Sample::f32) {
-                            for (size_t i = 0; i < count; ++i) {  // finite, of every size
+                            for (size_t i = 0; i < count; ++i) {
+                                // Finite, of every size; now and then an
+                                // infinity or a NaN with any sign and payload.
                                 const float v = std::ldexp(static_cast<float>(rng() % 2000) - 1000,
                                                            static_cast<int>(rng() % 60) - 30);
-                                std::memcpy(src.data() + shift + 4 * i, &v, 4);
+                                std::uint32_t bits;
+                                std::memcpy(&bits, &v, 4);
+                                if (rng() % 8 == 0) {
+                                    bits = (rng() & 0x80000000u) | 0x7f800000u |
+                                           (rng() % 2 ? rng() & 0x7fffffu : 0);
+                                }
+                                std::memcpy(src.data() + shift + 4 * i, &bits, 4);
                             }
                         }
                         const uint8_t *in = src.data() + shift;
