@@ -70,17 +70,38 @@ bool parse_decoded(PyObject *result, Py_ssize_t *consumed, long *errcode) {
     return parsed;
 }
 
+// decode(`length` bytes at `data`): lent as a memoryview released when the
+// call returns, or copied into a bytes object (decode_loop.hpp says when).
+// Returns decode()'s result, or nullptr with an exception set.
+PyObject *call_decode(PyObject *decode, const std::uint8_t *data, std::size_t length,
+                      bool lend) {
+    const auto size = static_cast<Py_ssize_t>(length);
+    char *bytes = reinterpret_cast<char *>(const_cast<std::uint8_t *>(data));
+    PyObject *argument =
+        lend ? PyMemoryView_FromMemory(bytes, size, PyBUF_READ) : PyBytes_FromStringAndSize(bytes, size);
+    if (argument == nullptr) {
+        return nullptr;
+    }
+    PyObject *result = PyObject_CallOneArg(decode, argument);
+    if (lend) {
+        // A view kept past the call would read memory that may be gone:
+        // released, it raises instead. (Pillow's decoder keeps none.)
+        static PyObject *const release = PyUnicode_InternFromString("release");
+        PyObject *released =
+            release == nullptr ? nullptr : PyObject_CallMethodNoArgs(argument, release);
+        if (released == nullptr) {
+            Py_CLEAR(result);
+        }
+        Py_XDECREF(released);
+    }
+    Py_DECREF(argument);
+    return result;
+}
+
 // One decode() call over `length` bytes at `data`, judged as Image.frombytes
 // judges its one call.
-int decode_whole(PyObject *decode, const std::uint8_t *data, std::size_t length) {
-    PyObject *view = PyMemoryView_FromMemory(
-        reinterpret_cast<char *>(const_cast<std::uint8_t *>(data)),
-        static_cast<Py_ssize_t>(length), PyBUF_READ);
-    if (view == nullptr) {
-        return -1;
-    }
-    PyObject *result = PyObject_CallOneArg(decode, view);
-    Py_DECREF(view);
+int decode_whole(PyObject *decode, const std::uint8_t *data, std::size_t length, bool lend) {
+    PyObject *result = call_decode(decode, data, length, lend);
     if (result == nullptr) {
         return -1;
     }
@@ -105,7 +126,7 @@ int decode_whole(PyObject *decode, const std::uint8_t *data, std::size_t length)
 
 }  // namespace
 
-int decode_from(PyObject *decode, const Source &source) {
+int decode_from(PyObject *decode, const Source &source, bool lend) {
     if (check_source(source) != Status::ok) {
         PyErr_SetString(PyExc_ValueError,
                         "an array source needs 1 to 4 bands of 1, 2, 4 or 8 bytes and at least "
@@ -116,7 +137,7 @@ int decode_from(PyObject *decode, const Source &source) {
     const std::size_t packed_row = rows.packed_row();
     if (rows.packed_already()) {
         // The array is the raw data already: the decoder reads it in place.
-        return decode_whole(decode, rows.first_row(), source.rows * packed_row);
+        return decode_whole(decode, rows.first_row(), source.rows * packed_row, lend);
     }
     std::size_t capacity = kChunkTarget / packed_row * packed_row;
     if (capacity == 0) {
@@ -132,14 +153,14 @@ int decode_from(PyObject *decode, const Source &source) {
         PyErr_NoMemory();
         return -1;
     }
-    const bool share_gil = should_share_gil(source.rows * packed_row);
+    const bool release_gil = releases_gil(source.rows * packed_row);
 
     std::size_t carried = 0;  // bytes left by the decoder, at the start of chunk
     int status = -1;
     for (;;) {
         const Claim claim = rows.claim_room(size - carried);
         if (claim.count != 0) {
-            if (share_gil) {
+            if (release_gil) {
                 const WithoutGil released;
                 rows.fill(claim, chunk + carried);
             } else {
@@ -147,15 +168,9 @@ int decode_from(PyObject *decode, const Source &source) {
             }
         }
         const std::size_t length = carried + claim.count * packed_row;
-        PyObject *view = PyMemoryView_FromMemory(reinterpret_cast<char *>(chunk),
-                                                 static_cast<Py_ssize_t>(length), PyBUF_READ);
-        if (view == nullptr) {
-            break;
-        }
         // decode() returns (bytes consumed, error code); consumed is
         // negative once the image is complete.
-        PyObject *result = PyObject_CallOneArg(decode, view);
-        Py_DECREF(view);
+        PyObject *result = call_decode(decode, chunk, length, lend);
         if (result == nullptr) {
             break;
         }

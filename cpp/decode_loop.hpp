@@ -16,11 +16,18 @@ namespace fastpil {
 // bytes that the decoder leaves (part of a row of its own size) come first
 // in the next chunk.
 //
+// With `lend`, decode() is handed memoryviews of the array and of the chunk,
+// released as soon as it returns: only for Pillow's own decoder, which reads
+// what it is given during the call and keeps nothing. Without, it is handed
+// bytes objects of its own, which it may keep: a Python decoder registered
+// as "raw" might, and the memory of the array and the chunk may be gone by
+// the time it reads them.
+//
 // Returns 0 on success; -1 with a Python exception set when the source is
 // not something the kernels can gather, the decoder fails (ValueError:
 // "cannot decode image data", as Image.frombytes says), every row has been
 // given and the decoder still wants more (ValueError: "not enough image
 // data"), or a signal handler raises (checked between chunks).
-int decode_from(PyObject *decode, const Source &source);
+int decode_from(PyObject *decode, const Source &source, bool lend);
 
 }  // namespace fastpil

@@ -183,14 +183,14 @@ int encode_into(PyObject *encode, const Py_buffer &dest, std::size_t offset, std
                      geometry.packed_row, INT_MAX);
         return -1;
     }
-    const bool share_gil = should_share_gil(geometry.rows * geometry.packed_row);
+    const bool release_gil = releases_gil(geometry.rows * geometry.packed_row);
     PyObject *bufsize =
         PyLong_FromSize_t(chunk_bufsize(geometry.packed_row, geometry.rows));
     if (bufsize == nullptr) {
         return -1;
     }
 
-    PendingChunks pending(rows, share_gil ? kGroupBytes : 0);
+    PendingChunks pending(rows, release_gil ? kGroupBytes : 0);
     int status = -1;
     for (;;) {
         // encode() returns (bytes written, error code, bytes).

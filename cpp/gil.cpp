@@ -13,20 +13,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Conversions of this size or less never release the GIL: one group of four
-// chunks, where the hand-offs cost about what the overlap saves or more (two
-// threads converting 256 x 256 RGB images: 0.70-0.91x the throughput of one
-// when releasing, 0.71-0.97x holding, across runs on a 2-core AMD EPYC).
-constexpr std::size_t kShareMinBytes = 256 * 1024;
-
-// Another thread's large conversion this recent means it is likely to start
-// another soon: two threads converting in turns each see the other's.
-constexpr auto kRecent = std::chrono::milliseconds(20);
-
-// The threads that began large conversions lately, and when.
-constexpr std::size_t kRecentThreads = 4;
-std::atomic<const void *> g_recent_thread[kRecentThreads];
-std::atomic<Clock::rep> g_recent_start[kRecentThreads];
+// Conversions of this size or less hold the GIL throughout: at most one
+// group of four chunks, a few tens of microseconds, about what two threads'
+// hand-offs would cost them (the threads scenario of make bench).
+constexpr std::size_t kReleaseAboveBytes = 256 * 1024;
 
 // A thread that waits for the GIL in CPython sleeps on a condition variable,
 // and waking it takes tens of microseconds (22 µs on the 2-core virtual
@@ -39,12 +29,13 @@ std::atomic<Clock::rep> g_recent_start[kRecentThreads];
 // handed over at once. The claim is a hint, never a lock: the GIL alone
 // guards Python, and a thread that has spun for kMaxSpin stops waiting for
 // the claim and waits for the GIL as any thread does. Threads outside
-// fastpil are unaffected: they wait for the GIL as always, and CPython's
-// switch interval still gives them their turn.
+// fastpil take no part: one waiting for the GIL is woken by the release and
+// takes the GIL while the kernels run, as it would between two bytecodes.
 std::atomic<bool> g_claimed{false};
 thread_local bool t_holds_claim = false;
 constexpr auto kMaxSpin = std::chrono::microseconds(200);
 
+std::atomic<bool> g_counting{false};
 std::atomic<int> g_kernels_running{0};
 std::atomic<std::size_t> g_kernel_overlaps{0};
 
@@ -71,47 +62,20 @@ bool try_claim() {
 
 }  // namespace
 
-bool should_share_gil(std::size_t packed_bytes) {
-    if (packed_bytes <= kShareMinBytes) {
-        return false;
-    }
-    static thread_local char self;  // its address names this thread
-    const Clock::rep now = Clock::now().time_since_epoch().count();
-    const Clock::rep recent = std::chrono::duration_cast<Clock::duration>(kRecent).count();
-    bool others = false;
-    std::size_t mine = kRecentThreads;
-    std::size_t oldest = 0;
-    Clock::rep oldest_start = now;
-    for (std::size_t i = 0; i < kRecentThreads; ++i) {
-        const void *thread = g_recent_thread[i].load(std::memory_order_relaxed);
-        const Clock::rep start = g_recent_start[i].load(std::memory_order_relaxed);
-        if (thread == &self) {
-            mine = i;
-        } else if (thread != nullptr && now - start < recent) {
-            others = true;
-        }
-        if (thread == nullptr || start < oldest_start) {
-            oldest = i;
-            oldest_start = thread == nullptr ? Clock::rep{} : start;
-        }
-    }
-    if (mine == kRecentThreads) {
-        mine = oldest;
-        g_recent_thread[mine].store(&self, std::memory_order_relaxed);
-    }
-    g_recent_start[mine].store(now, std::memory_order_relaxed);
-    return others;
-}
+bool releases_gil(std::size_t packed_bytes) { return packed_bytes > kReleaseAboveBytes; }
 
-WithoutGil::WithoutGil() : state_(PyEval_SaveThread()) {
+WithoutGil::WithoutGil()
+    : state_(PyEval_SaveThread()), counted_(g_counting.load(std::memory_order_relaxed)) {
     drop_claim();
-    if (g_kernels_running.fetch_add(1, std::memory_order_relaxed) > 0) {
+    if (counted_ && g_kernels_running.fetch_add(1, std::memory_order_relaxed) > 0) {
         g_kernel_overlaps.fetch_add(1, std::memory_order_relaxed);
     }
 }
 
 WithoutGil::~WithoutGil() {
-    g_kernels_running.fetch_sub(1, std::memory_order_relaxed);
+    if (counted_) {
+        g_kernels_running.fetch_sub(1, std::memory_order_relaxed);
+    }
     const Clock::time_point limit = Clock::now() + kMaxSpin;
     for (unsigned spins = 1; !try_claim(); ++spins) {
         cpu_relax();
@@ -128,6 +92,8 @@ WithoutGil::~WithoutGil() {
     t_holds_claim = true;
     PyEval_RestoreThread(state_);
 }
+
+void count_kernel_overlaps(bool on) { g_counting.store(on, std::memory_order_relaxed); }
 
 std::size_t kernel_overlaps() {
     return g_kernel_overlaps.load(std::memory_order_relaxed);

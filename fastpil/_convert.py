@@ -11,7 +11,7 @@ from typing import Any
 import numpy
 from PIL import Image
 
-from . import _core, _modes
+from . import _core, _modes, _pillow
 
 _OPTIONS_DOC = """\
     channels : str or sequence of str, optional
@@ -48,15 +48,36 @@ _OPTIONS_DOC = """\
         finite and not zero. The result is
         ``((a / largest if scale else a) - mean) / std`` with ``a`` the array
         without these options; each value is within 3 units in the last
-        place of that, computed exactly, counting the units at the larger of
-        ``|a / largest| / std`` and ``|mean| / std`` (float16: within 1).
-        The user guide says why and how this is tested."""
+        place of that, computed exactly, counting the units at the largest
+        of the result itself, ``|a / largest| / std`` and ``|mean| / std``
+        (float16: within 1). The user guide says why and how this is
+        tested."""
 
 
-def _check_image(im: Any, what: str = "to_numpy() takes") -> None:
+def _check_image(im: Any) -> None:
     if not isinstance(im, Image.Image):
-        msg = f"{what} a PIL.Image.Image, not {type(im).__name__}"
+        msg = f"to_numpy() takes a PIL.Image.Image, not {type(im).__name__}"
         raise TypeError(msg)
+
+
+def _check_member(index: int, im: Any) -> None:
+    if not isinstance(im, Image.Image):
+        msg = (
+            f"to_numpy_batch() takes PIL.Image.Image objects; image {index} is of type "
+            f"{type(im).__name__}"
+        )
+        raise TypeError(msg)
+
+
+def _load(im: Image.Image) -> None:
+    """Load ``im`` if it may need it, refusing a closed image with an error
+    of its own (see _pillow.closed_error)."""
+    if _needs_load(im):
+        closed = _pillow.closed_error(im)
+        if closed is not None:
+            raise closed
+        im.load()
+
 
 
 _IMAGE = Image.Image
@@ -131,8 +152,7 @@ def to_numpy(
     ):
         if not isinstance(im, _IMAGE):
             _check_image(im)
-        if _needs_load(im):
-            im.load()
+        _load(im)
     mode = im.mode
     if dtype is None and scale is False and mean is None and std is None:
         try:
@@ -141,13 +161,28 @@ def to_numpy(
             plan = _modes.plan(mode, channels, layout)
     else:
         plan = _modes.plan(mode, channels, layout, dtype, scale, mean, std)
-    pixels = im.im
-    if pixels.mode != mode:
-        raise _mode_mismatch(mode, pixels.mode)
+    try:
+        pixels = im.im
+        pixels_mode = pixels.mode
+    except ValueError:
+        error = _pillow.closed_error(im)
+        if error is None:
+            raise
+        raise error from None
+    if pixels_mode != mode:
+        raise _mode_mismatch(mode, pixels_mode)
     extents = (0, 0, *im.size) if box is None else _box_extents(box, *im.size)
+    if extents[2] - extents[0] > plan.widest:
+        plan = _modes.for_wide_rows(plan)
     if out is not None:
         shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
         out = _destination(out, shape, plan.dtype, f"a mode {mode!r} image")
+        if _pillow.maps_memory(im):
+            # An image over memory it does not own (Image.frombuffer,
+            # fromarray) may be over out's: converted whole before out is
+            # written, as numpy.array would.
+            out[...] = _core.convert(plan, pixels, extents, None)
+            return out
     return _core.convert(plan, pixels, extents, out)
 
 
@@ -254,11 +289,11 @@ def to_numpy_batch(
     first: Any = next(iterator, _NOTHING)
     if first is _NOTHING:
         raise ValueError("images is empty: there is no image to take the shape from")
-    _check_image(first, "to_numpy_batch() takes images that are each")
+    _check_member(0, first)
     mode, size = first.mode, first.size
 
     def check(index: int, im: Any) -> None:
-        _check_image(im, f"to_numpy_batch() takes images that are each; image {index} is not")
+        _check_member(index, im)
         if im.mode != mode or im.size != size:
             msg = (
                 f"image {index} is mode {im.mode!r}, {im.size[0]}x{im.size[1]}; "
@@ -268,7 +303,22 @@ def to_numpy_batch(
 
     plan = _modes.plan(mode, channels, layout, dtype, scale, mean, std)
     extents = (0, 0, *size) if box is None else _box_extents(box, *size)
+    if extents[2] - extents[0] > plan.widest:
+        plan = _modes.for_wide_rows(plan)
     shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
+    options = {"channels": channels, "layout": layout, "box": box, "dtype": dtype}
+    options.update(scale=scale, mean=mean, std=std)
+    early: dict[int, numpy.ndarray] = {}  # images converted before the others
+    per_image = math.prod(shape) * plan.dtype.itemsize
+    if (
+        listed is None
+        and out is not None
+        and per_image == 0
+        and not isinstance(out, numpy.ndarray)
+    ):
+        # Empty images (an empty box): the size of out cannot say how many.
+        listed = [first, *iterator]
+        iterator = iter(listed[1:])
     if listed is not None:
         for index, each in enumerate(listed):
             if not isinstance(each, Image.Image) or each.mode != mode or each.size != size:
@@ -276,10 +326,15 @@ def to_numpy_batch(
     if out is not None:
         count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
         batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
+        if listed is not None and per_image:
+            # Images over memory they do not own may be over out's (see
+            # to_numpy): each is converted before any of out is written.
+            for index, each in enumerate(listed):
+                if _pillow.maps_memory(each):
+                    early[index] = to_numpy(each, **options)
     else:
         count = len(listed) if listed is not None else _first_capacity(shape, plan.dtype)
         batch = numpy.empty((count, *shape), plan.dtype)
-    per_image = math.prod(shape) * plan.dtype.itemsize
     # NumPy cannot make a flat view of an empty array, nor is one needed.
     flat = batch.data.cast("B") if per_image else memoryview(b"")
     convert_into = _core.convert_into
@@ -298,15 +353,26 @@ def to_numpy_batch(
                 count *= 2
                 batch.resize((count, *shape), refcheck=False)
                 flat = batch.data.cast("B") if per_image else memoryview(b"")
-            if _needs_load(im):
-                im.load()
+            _load(im)
             if im.mode != mode or im.size != size:
                 # A few file formats settle mode or size only when decoded.
                 check(converted, im)
-            pixels = im.im
-            if pixels.mode != mode:
-                raise _mode_mismatch(mode, pixels.mode)
-            if per_image:
+            try:
+                pixels = im.im
+                pixels_mode = pixels.mode
+            except ValueError:
+                error = _pillow.closed_error(im)
+                if error is None:
+                    raise
+                raise error from None
+            if pixels_mode != mode:
+                raise _mode_mismatch(mode, pixels_mode)
+            if converted in early:
+                batch[converted] = early.pop(converted)
+            elif per_image and out is not None and _pillow.maps_memory(im):
+                # From an iterator, an image is read when it comes.
+                batch[converted] = _core.convert(plan, pixels, extents, None)
+            elif per_image:
                 convert_into(plan, pixels, extents, flat, offset)
             converted += 1
             offset += per_image
@@ -415,7 +481,7 @@ def _batch_count(out: Any, shape: tuple[int, ...], dtype: numpy.dtype[Any]) -> i
         nbytes = memoryview(out).nbytes
     except TypeError:
         return 0  # _destination then says what is wrong with it
-    if per_image == 0 or nbytes % per_image:
+    if nbytes % per_image:  # per_image > 0: the caller counts empty images itself
         msg = f"out holds {nbytes} bytes, not a whole number of {per_image}-byte images"
         raise ValueError(msg)
     return nbytes // per_image

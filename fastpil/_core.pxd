@@ -88,10 +88,11 @@ cdef extern from "encode_loop.hpp" namespace "fastpil":
 
 
 cdef extern from "decode_loop.hpp" namespace "fastpil":
-    int decode_from(object decode, const Source &source) except -1
+    int decode_from(object decode, const Source &source, bint lend) except -1
 
 
 cdef extern from "gil.hpp" namespace "fastpil":
+    void count_kernel_overlaps(bint on)
     size_t kernel_overlaps()
 
 

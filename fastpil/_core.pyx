@@ -6,6 +6,7 @@ It turns Python objects into buffers and lengths and hands them to C++. Every
 choice (which raw mode, which transform, which shape and dtype) is made by the
 caller in fastpil._convert and fastpil._modes, and arrives here as a Plan.
 """
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from cpython.buffer cimport (
     PyBUF_FORMAT,
     PyBUF_SIMPLE,
@@ -16,7 +17,8 @@ from cpython.buffer cimport (
 )
 
 import numpy
-from PIL import Image
+
+from . import _pillow
 
 __version__ = FASTPIL_VERSION.decode("ascii")
 
@@ -91,6 +93,8 @@ cdef class Plan:
 
     ``packed_pixel`` is the bytes of one pixel in ``rawmode``; ``channels``
     the length of the channel axis (0: none); ``planar`` puts it first.
+    ``widest`` is the widest region the plan converts: wider ones need
+    another (fastpil._modes.for_wide_rows).
     """
 
     cdef readonly str mode
@@ -100,10 +104,12 @@ cdef class Plan:
     cdef readonly int channels
     cdef readonly bint planar
     cdef readonly int packed_pixel
+    cdef readonly Py_ssize_t widest
     cdef size_t array_pixel  # bytes of one pixel in one plane of the array
 
     def __cinit__(self, str mode not None, str rawmode not None, Transform transform not None,
-                  dtype, int channels, bint planar, int packed_pixel):
+                  dtype, int channels, bint planar, int packed_pixel, *,
+                  Py_ssize_t widest=PY_SSIZE_T_MAX):
         if channels < 0 or packed_pixel < 1 or (planar and channels == 0):
             raise ValueError("a plan needs a channel count >= 0 (>= 1 when planar) and "
                              "pixels of at least one byte")
@@ -114,6 +120,7 @@ cdef class Plan:
         self.channels = channels
         self.planar = planar
         self.packed_pixel = packed_pixel
+        self.widest = widest
         self.array_pixel = self.dtype.itemsize * (1 if planar or channels == 0 else channels)
 
     cpdef tuple shape(self, Py_ssize_t width, Py_ssize_t height):
@@ -127,23 +134,23 @@ cdef class Plan:
     def __repr__(self):
         return (f"Plan({self.mode!r}, {self.rawmode!r}, {self.transform!r}, {self.dtype}, "
                 f"channels={self.channels}, planar={self.planar}, "
-                f"packed_pixel={self.packed_pixel})")
+                f"packed_pixel={self.packed_pixel}, widest={self.widest})")
 
 
 # Pillow registers Python codecs in these dicts, and never replaces them.
-cdef dict _ENCODERS = Image.ENCODERS
-cdef dict _DECODERS = Image.DECODERS
-cdef object _raw_encoder = Image.core.raw_encoder
-cdef object _raw_decoder = Image.core.raw_decoder
+cdef dict _ENCODERS = _pillow.ENCODERS
+cdef dict _DECODERS = _pillow.DECODERS
+cdef object _raw_encoder = _pillow.raw_encoder
+cdef object _raw_decoder = _pillow.raw_decoder
 
 
 cdef object encoder_for(str mode, str rawmode):
-    # Image._getencoder would return Image.core.raw_encoder's encoder too,
-    # unless a Python encoder is registered under "raw"; it costs about a third
-    # of a small conversion (the profile in docs/internals.md), so it is asked
+    # Pillow's _getencoder would return raw_encoder's encoder too, unless a
+    # Python encoder is registered under "raw"; it costs about a third of a
+    # small conversion (the profile in docs/internals.md), so it is asked
     # only then.
     if "raw" in _ENCODERS:
-        return Image._getencoder(mode, "raw", rawmode)
+        return _pillow.getencoder(mode, rawmode)
     return _raw_encoder(mode, rawmode)
 
 
@@ -176,7 +183,7 @@ cdef object decoder_for(str mode, str rawmode):
     # As encoder_for: Image._getdecoder only when a Python decoder is
     # registered under "raw", which it would return instead.
     if "raw" in _DECODERS:
-        return Image._getdecoder(mode, "raw", rawmode)
+        return _pillow.getdecoder(mode, rawmode)
     return _raw_decoder(mode, rawmode)
 
 
@@ -210,7 +217,8 @@ def decode_array(imaging, str mode, str rawmode, array, tuple bands, bint fill):
         decoder = decoder_for(mode, rawmode)
         try:
             decoder.setimage(imaging, (0, 0, source.pixels, source.rows))
-            decode_from(decoder.decode, source)
+            # Pillow's own decoder is lent the memory; any other gets copies.
+            decode_from(decoder.decode, source, type(decoder) is _pillow.PILLOW_DECODER)
         finally:
             decoder.cleanup()
     finally:
@@ -283,8 +291,14 @@ def _transform(Transform transform not None, src, dst):
         PyBuffer_Release(&src_view)
 
 
+def _count_kernel_overlaps(bint on):
+    """Internal, for tests: count, from now on (or no longer), how many times
+    a kernel begins while another thread's kernel is running."""
+    count_kernel_overlaps(on)
+
+
 def _kernel_overlaps():
     """Internal, for tests: how many times a kernel began while another
-    thread's kernel was running, since the process started."""
+    thread's kernel was running, while counting was on."""
     return kernel_overlaps()
 

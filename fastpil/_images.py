@@ -16,14 +16,9 @@ from typing import Any, NamedTuple
 import numpy
 from PIL import Image, ImageMode
 
-from . import _core
+from . import _core, _pillow
 
 LAYOUTS = ("HWC", "CHW")
-
-# Modes Pillow stores in 4 bytes a pixel but whose raw mode of the same name
-# packs 3: their 4-byte raw mode is a plain row copy in Pillow's decoder,
-# given the padding byte (255, as Pillow's 3-byte unpacker sets it).
-_FOUR_BYTE_RAW = {"RGB": "RGBX", "YCbCr": "YCbCrX"}
 
 
 class _Kind(NamedTuple):
@@ -34,7 +29,18 @@ class _Kind(NamedTuple):
     bands: tuple[str, ...]
 
 
-_kinds: dict[tuple[Any, ...], _Kind] = {}
+class _Refusal(NamedTuple):
+    """fromarray's refusal of arrays of one dtype, channel count and mode."""
+
+    error: type[Exception]
+    message: str
+
+
+# Answers and refusals alike are kept, so that asking again costs a lookup:
+# a refusal as little as Pillow's own. Kept for this many kinds at most, since
+# the keys come from the caller (any dtype, channel count and mode string).
+_KINDS_KEPT = 1024
+_kinds: dict[tuple[Any, ...], _Kind | _Refusal] = {}
 _kinds_lock = threading.Lock()
 
 
@@ -44,18 +50,22 @@ def _kind(dtype: numpy.dtype[Any], ndim: int, tail: tuple[int, ...], mode: str |
     if found is None:
         found = _find_kind(dtype, ndim, tail, mode)
         with _kinds_lock:
-            _kinds[key] = found
-    return found
+            if len(_kinds) < _KINDS_KEPT:
+                _kinds[key] = found
+    if type(found) is _Refusal:
+        raise found.error(found.message)
+    return found  # type: ignore[return-value]
 
 
 def _find_kind(
     dtype: numpy.dtype[Any], ndim: int, tail: tuple[int, ...], mode: str | None
-) -> _Kind:
+) -> _Kind | _Refusal:
     # Pillow's own answer, for an array of one pixel of this kind: the mode,
-    # or the refusal with its reason.
+    # or the refusal with its reason. Pillow's fromarray as it was at import,
+    # never the patch's, which asks here.
     shape = (1,) * min(ndim, 2) + tail
     try:
-        probe = Image.fromarray(numpy.zeros(shape, dtype), mode)
+        probe = _pillow.fromarray(numpy.zeros(shape, dtype), mode)
     except (TypeError, ValueError, KeyError) as error:
         what = f"an array of {ndim} dimension{'s' if ndim != 1 else ''}"
         if tail:
@@ -63,9 +73,9 @@ def _find_kind(
         msg = f"Image.fromarray refuses {what} of {dtype}" + (
             f" as mode {mode!r}" if mode is not None else ""
         )
-        raise type(error)(f"{msg}: {error}") from None
+        return _Refusal(type(error), f"{msg}: {error}")
     # fromarray's raw mode: the mode asked for, or the one its table gives.
-    table = Image._fromarray_typemap
+    table = _pillow.FROMARRAY_TYPEMAP
     rawmode = mode if mode is not None else table[(1, 1, *tail), dtype.str][1]
     return _Kind(probe.mode, rawmode, tuple(ImageMode.getmode(probe.mode).bands))
 
@@ -120,11 +130,16 @@ def to_image(
     rawmode = kind.rawmode
     # RGB and YCbCr are packed into their 4-byte raw mode, which measured
     # faster than Pillow's unpacker of 3-byte pixels even for a contiguous
-    # array; any other array whose rows are the raw data already is decoded
-    # in place (the core sees that).
-    fill = hwc.dtype.itemsize == 1 and rawmode == kind.mode and rawmode in _FOUR_BYTE_RAW
+    # array, unless their rows are too wide for it; any other array whose
+    # rows are the raw data already is decoded in place (the core sees that).
+    fill = (
+        hwc.dtype.itemsize == 1
+        and rawmode == kind.mode
+        and rawmode in _pillow.FOUR_BYTE_RAW
+        and width <= _WIDEST_FOUR_BYTE_ROW
+    )
     if fill:
-        rawmode = _FOUR_BYTE_RAW[rawmode]
+        rawmode = _pillow.FOUR_BYTE_RAW[rawmode]
     im = Image.new(kind.mode, (width, height))
     _core.decode_array(im.im, kind.mode, rawmode, hwc, order, fill)
     return im
@@ -226,8 +241,12 @@ to_images.__doc__ = """Make one image of each array of a batch.
     """
 
 
+_WIDEST_FOUR_BYTE_ROW = _pillow.widest_row(32)
+
+
 def fromarray_maps(a: numpy.ndarray, mode: str | None) -> bool:
     """Whether ``Image.fromarray(a, mode)`` maps a buffer rather than decode
     one: the array's own memory when it is C-contiguous, else a copy of it
-    from ``tobytes()``. Either way its image is read-only."""
-    return _kind(a.dtype, a.ndim, a.shape[2:], mode).rawmode in Image._MAPMODES
+    from ``tobytes()``. Either way its image is read-only. Raises what
+    fromarray would, for arrays it refuses."""
+    return _kind(a.dtype, a.ndim, a.shape[2:], mode).rawmode in _pillow.MAPMODES

@@ -9,27 +9,27 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy
 from PIL import Image, ImageMode
 
-from . import _core
+from . import _core, _pillow
 from ._core import Kind, Output, Plan, Sample, Transform
 
 LAYOUTS = ("HWC", "CHW")
 
 # How Pillow's raw encoder emits each multi-band mode most cheaply: the raw
 # mode, and its bytes per pixel. Byte i of an emitted pixel is band i of the
-# mode. Pillow stores RGB and YCbCr as 4 bytes per pixel; their 4-byte raw
-# modes are plain row copies inside Pillow, while the 3-byte ones go pixel by
-# pixel, so a vectorised kernel drops the padding byte instead.
+# mode. RGB and YCbCr are asked for in their 4-byte raw modes, which are plain
+# row copies inside Pillow, where the 3-byte ones go pixel by pixel: a
+# vectorised kernel drops the padding byte instead.
 _MULTIBAND_RAW = {
-    "RGB": ("RGBX", 4),
-    "YCbCr": ("YCbCrX", 4),
+    **{mode: (raw, 4) for mode, raw in _pillow.FOUR_BYTE_RAW.items()},
     "RGBA": ("RGBA", 4),
     "RGBa": ("RGBa", 4),
     "RGBX": ("RGBX", 4),
@@ -117,12 +117,23 @@ def _pixels(mode: str, bands: tuple[str, ...], dtype: Any, channels: Any, layout
     return _Pixels(rawmode, pixel_bytes, None, count, planar)
 
 
+# Pillow's codecs take rows of at most this many pixels in a 4-byte raw mode,
+# a quarter fewer than in the 3-byte one numpy.array uses (_pillow.widest_row).
+_WIDEST_FOUR_BYTE_ROW = _pillow.widest_row(32)
+
+
+def _widest(rawmode: str) -> int:
+    """The widest row a plan for ``rawmode`` converts (for_wide_rows says why)."""
+    return _WIDEST_FOUR_BYTE_ROW if rawmode in _THREE_BYTE_RAW else sys.maxsize
+
+
 def _integer_plan(mode: str, dtype: Any, pixels: _Pixels) -> Plan:
     rawmode, pixel_bytes, pattern, count, planar = pixels
+    widest = _widest(rawmode)
     if pattern is None:
         # NumPy's bools must be 0 or 1; raw mode "L" gives 0 or 255.
         kind = Kind.to_bool if mode == "1" else Kind.copy
-        return Plan(mode, rawmode, Transform(kind), dtype, count, planar, pixel_bytes)
+        return Plan(mode, rawmode, Transform(kind), dtype, count, planar, pixel_bytes, widest=widest)
     if planar:
         transform = Transform(Kind.planar, pixel_bytes, pattern)
     elif pattern == bytes(range(pixel_bytes)):
@@ -130,7 +141,47 @@ def _integer_plan(mode: str, dtype: Any, pixels: _Pixels) -> Plan:
         transform = Transform(Kind.copy)
     else:
         transform = Transform(Kind.interleaved, pixel_bytes, pattern)
-    return Plan(mode, rawmode, transform, dtype, count, planar, pixel_bytes)
+    return Plan(mode, rawmode, transform, dtype, count, planar, pixel_bytes, widest=widest)
+
+
+# The 4-byte raw modes fastpil asks for, and the 3-byte ones of the same
+# bands that numpy.array asks for.
+_THREE_BYTE_RAW = {raw: mode for mode, raw in _pillow.FOUR_BYTE_RAW.items()}
+_wide_plans: dict[Plan, Plan] = {}
+
+
+def for_wide_rows(plan: Plan) -> Plan:
+    """The plan to use instead of ``plan`` for rows wider than ``plan.widest``.
+
+    Rows of more than about 2**26 pixels are too wide for Pillow's codecs in a
+    4-byte raw mode but not in the 3-byte one numpy.array uses: for those, the
+    same conversion from the 3-byte raw mode (through Pillow's per-pixel
+    packer, slower but converting what numpy.array converts).
+    """
+    found = _wide_plans.get(plan)
+    if found is not None:
+        return found
+    t = plan.transform
+    pattern = t.pattern
+    kind = t.kind
+    if kind == Kind.interleaved and pattern == b"\0\1\2":
+        kind, pattern = Kind.copy, b""  # the 3-byte pixels are the array's
+    transform = Transform(
+        kind, 3, pattern, sample=t.sample, output=t.output, scale=t.scale, offset=t.offset
+    )
+    found = Plan(
+        plan.mode,
+        _THREE_BYTE_RAW[plan.rawmode],
+        transform,
+        plan.dtype,
+        plan.channels,
+        plan.planar,
+        3,
+    )
+    with _plans_lock:
+        if len(_wide_plans) < _FLOAT_PLANS_KEPT:
+            _wide_plans[plan] = found
+    return found
 
 
 # Floating dtypes the float pass writes, and the Output each one is.
@@ -166,19 +217,40 @@ def _sample(mode: str, dtype: Any) -> tuple[Sample, float]:
     raise ValueError(msg)
 
 
+def _number(name: str, value: Any) -> float:
+    """``value`` as a float, if it is a real number (and not a bool)."""
+    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name}={reprlib.repr(value)} is too large for a float") from None
+
+
 def _per_channel(name: str, value: Any, count: int, default: float) -> tuple[float, ...]:
+    """``value``, a number or a sequence of numbers, as one float per channel."""
     if value is None:
         return (default,) * count
-    if isinstance(value, numbers.Real) and not isinstance(value, (bool, numpy.bool_)):
-        values = [float(value)] * count
-    else:
+    wrong = f"{name} must be a number or {count} numbers, one per channel, not {reprlib.repr(value)}"
+    if isinstance(value, numpy.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (numbers.Real, numpy.bool_)):
         try:
-            values = [float(v) for v in value if not isinstance(v, (bool, numpy.bool_))]
-            if len(values) != len(value):
-                raise TypeError
-        except (TypeError, ValueError):
-            msg = f"{name} must be a number or {count} numbers, one per channel, not {value!r}"
-            raise TypeError(msg) from None
+            values = [_number(name, value)] * count
+        except TypeError:
+            raise TypeError(wrong) from None
+    else:
+        # Any sequence of numbers (a list, a tuple, a 1-d array); not a
+        # string, bytes or a mapping, whose items are not the numbers meant.
+        if isinstance(value, (str, bytes, bytearray, memoryview, Mapping)) or not (
+            isinstance(value, Sequence)
+            or (isinstance(value, numpy.ndarray) and value.ndim == 1)
+        ):
+            raise TypeError(wrong)
+        try:
+            values = [_number(name, v) for v in value]
+        except TypeError:
+            raise TypeError(wrong) from None
         if len(values) != count:
             msg = (
                 f"{name}={value!r} has {len(values)} values; the result has {count} "
@@ -264,7 +336,14 @@ def _find_plan(
         offset=offsets,
     )
     return Plan(
-        mode, pixels.rawmode, transform, wanted, pixels.channels, pixels.planar, pixels.pixel_bytes
+        mode,
+        pixels.rawmode,
+        transform,
+        wanted,
+        pixels.channels,
+        pixels.planar,
+        pixels.pixel_bytes,
+        widest=_widest(pixels.rawmode),
     )
 
 

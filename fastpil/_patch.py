@@ -29,6 +29,7 @@ from typing import Any
 import numpy
 from PIL import Image
 
+from . import _pillow
 from ._convert import to_numpy
 from ._images import fromarray_maps, to_image
 
@@ -46,21 +47,26 @@ def __array__(self: Image.Image, dtype: Any = None, copy: bool | None = None) ->
         NumPy's ``copy`` argument. The result is always a new array that
         shares memory with nothing, as Pillow's own conversion is, so every
         value is honoured except ``copy=False`` with a ``dtype`` that needs a
-        cast: that raises ValueError, as NumPy does without the patch.
+        cast: that raises ValueError, as NumPy does without the patch. Unless
+        NumPy asks for a copy, the array is read-only, as the view of
+        ``tobytes()`` that ``numpy.asarray(im)`` gives without the patch is.
     """
     array = to_numpy(self)
-    if dtype is None:
-        return array
-    dtype = numpy.dtype(dtype)
-    if array.dtype == dtype:
-        return array
-    if copy is False:
-        msg = (
-            "Unable to avoid copy while creating an array as requested: "
-            f"a mode {self.mode!r} image converts to {array.dtype}, not {dtype}"
-        )
-        raise ValueError(msg)
-    return array.astype(dtype)
+    if dtype is not None:
+        dtype = numpy.dtype(dtype)
+        if array.dtype != dtype:
+            if copy is False:
+                msg = (
+                    "Unable to avoid copy while creating an array as requested: "
+                    f"a mode {self.mode!r} image converts to {array.dtype}, not {dtype}"
+                )
+                raise ValueError(msg)
+            return array.astype(dtype)
+    if copy is not True:
+        # NumPy before 2.1 never says copy=True, and copies what it is given
+        # for numpy.array: only numpy.asarray keeps this array, read-only.
+        array.flags.writeable = False
+    return array
 
 
 # While patched, Image.__array_interface__ is a property whose getter raises
@@ -76,7 +82,37 @@ _HIDDEN_NAME = (
     "fastpil's unpatch() first)"
 )
 _HIDDEN_ARRAY_INTERFACE = property(operator.attrgetter(_HIDDEN_NAME))
-_original_fromarray = Image.fromarray
+
+
+class _Unpatched:
+    """An image as Pillow's fromarray sees one without the patch: with the
+    ``__array_interface__`` the patch hides, and everything else the image's.
+    Made through unpatched(), whose classes bear the image class's name, so
+    that Pillow's errors name it as they would without the patch."""
+
+    __slots__ = ("_image",)
+
+    def __init__(self, image: Image.Image) -> None:
+        self._image = image
+
+    @property
+    def __array_interface__(self) -> Any:
+        return _pillow.array_interface.__get__(self._image)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._image, name)
+
+
+_unpatched_classes: dict[type, type[_Unpatched]] = {}
+
+
+def _unpatched(image: Image.Image) -> _Unpatched:
+    kind = type(image)
+    found = _unpatched_classes.get(kind)
+    if found is None:
+        found = type(kind.__name__, (_Unpatched,), {"__slots__": ()})
+        _unpatched_classes[kind] = found
+    return found(image)
 
 
 def fromarray(obj: Any, mode: str | None = None) -> Image.Image:
@@ -92,14 +128,16 @@ def fromarray(obj: Any, mode: str | None = None) -> Image.Image:
     makes of a non-contiguous array of those modes).
     """
     if type(obj) is not numpy.ndarray:
-        return _original_fromarray(obj, mode)
+        if isinstance(obj, Image.Image) and _pillow.array_interface is not None:
+            return _pillow.fromarray(_unpatched(obj), mode)  # what Pillow makes of an image
+        return _pillow.fromarray(obj, mode)
     try:
         maps = fromarray_maps(obj, mode)
         if maps and obj.flags.c_contiguous:
-            return _original_fromarray(obj, mode)  # Pillow shares the array's memory
+            return _pillow.fromarray(obj, mode)  # Pillow shares the array's memory
         im = to_image(obj, mode)
     except Exception:  # Pillow's own error, then, as without the patch
-        return _original_fromarray(obj, mode)
+        return _pillow.fromarray(obj, mode)
     if maps:
         im.readonly = 1
     return im
@@ -133,7 +171,7 @@ def _update() -> None:
         Image.fromarray = fromarray
         _originals = originals
     elif not wanted and _originals is not None:
-        Image.fromarray = _original_fromarray
+        Image.fromarray = _pillow.fromarray
         # In the reverse order: Pillow's __array_interface__ comes back before
         # __array__ goes, so that a thread calling NumPy meanwhile finds one
         # or the other, never neither (NumPy would then wrap the image in an
@@ -151,16 +189,17 @@ def patch() -> None:
 
     From now on, in every thread, NumPy converts a ``PIL.Image.Image`` with
     ``fastpil.to_numpy``: the same dtype, shape and values as before (mode
-    ``"1"`` stores its bools as bytes 0 and 1), always a new writable array.
-    Libraries that call ``numpy.array`` or ``numpy.asarray`` on images
-    (torchvision, imageio, Hugging Face image processors, ...) speed up with
-    no change to their code. Calling it again does nothing; ``unpatch()``
-    undoes it.
+    ``"1"`` stores its bools as bytes 0 and 1), always a new array, writable
+    from ``numpy.array(im)`` and read-only from ``numpy.asarray(im)``, as
+    without the patch. ``Image.fromarray`` goes through ``fastpil.to_image``
+    where that makes the same image faster. Libraries that call
+    ``numpy.array``, ``numpy.asarray`` or ``Image.fromarray`` (torchvision,
+    imageio, Hugging Face image processors, ...) speed up with no change to
+    their code. Calling it again does nothing; ``unpatch()`` undoes it.
 
     ``numpy.array(im, dtype)`` and the ``copy`` argument keep NumPy's meaning.
-    The differences: ``numpy.asarray(im)`` is writable (Pillow's is
-    read-only), and ``im.__array_interface__`` raises AttributeError, because
-    NumPy would use it before the faster ``__array__``.
+    The one difference: ``im.__array_interface__`` raises AttributeError,
+    because NumPy would use it before the faster ``__array__``.
 
     Notes
     -----
@@ -177,9 +216,11 @@ def patch() -> None:
     >>> import fastpil
     >>> im = Image.new("RGB", (4, 3), (255, 128, 0))
     >>> fastpil.patch()
-    >>> a = numpy.asarray(im)
+    >>> a = numpy.array(im)
     >>> a.shape, a.dtype, a.flags.writeable
     ((3, 4, 3), dtype('uint8'), True)
+    >>> numpy.asarray(im).flags.writeable
+    False
     >>> fastpil.unpatch()
     """
     global _held_by_patch
@@ -232,8 +273,8 @@ def patched() -> Iterator[None]:
     >>> a
     array([[7, 7],
            [7, 7]], dtype=uint8)
-    >>> a.flags.writeable
-    True
+    >>> a.flags.writeable  # as Pillow's own asarray
+    False
     """
     global _blocks
     with _lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import mmap
 import sys
+from typing import Any
 
 import numpy
 
@@ -70,6 +71,20 @@ class GuardPages:
         if fill is not None:
             array.fill(fill)
         return array
+
+    def view(
+        self, shape: tuple[int, ...], strides: tuple[int, ...], dtype: Any, at: str = "end"
+    ) -> numpy.ndarray:
+        """An array of ``shape`` and ``strides`` (in bytes, any sign, zero
+        among them) over a buffer of exactly the bytes it covers, flush
+        against a guard page, its elements random bytes."""
+        dtype = numpy.dtype(dtype)
+        low = sum(min(0, (n - 1) * s) for n, s in zip(shape, strides, strict=True))
+        high = sum(max(0, (n - 1) * s) for n, s in zip(shape, strides, strict=True))
+        size = high - low + dtype.itemsize
+        raw = self.buffer(size, at)
+        raw[:] = (numpy.arange(size, dtype=numpy.uint32) * 2654435761 >> 24).astype(numpy.uint8)
+        return numpy.ndarray(shape, dtype, buffer=raw, offset=-low, strides=strides)
 
     def close(self) -> None:
         """Unmap every buffer. Nothing may use them afterwards."""

@@ -20,18 +20,21 @@ def random_image(mode: str, size: tuple[int, int], rng: numpy.random.Generator) 
     return Image.frombytes(mode, size, data)
 
 
-def assert_matches_numpy(result: numpy.ndarray, im: Image.Image, *, owndata: bool = True) -> None:
+def assert_matches_numpy(
+    result: numpy.ndarray, im: Image.Image, *, owndata: bool = True, writeable: bool = True
+) -> None:
     """Assert ``result`` is what numpy.array(im) gives, bit for bit.
 
     Mode "1" is the documented exception: numpy.array stores True as 0xFF,
-    fastpil as 0x01.
+    fastpil as 0x01. ``writeable=False`` for what stands in for
+    numpy.asarray(im), which is read-only.
     """
     expected = numpy.array(im)
     assert isinstance(result, numpy.ndarray)
     assert result.dtype == expected.dtype, (result.dtype, expected.dtype)
     assert result.shape == expected.shape, (result.shape, expected.shape)
     assert result.flags.c_contiguous
-    assert result.flags.writeable
+    assert result.flags.writeable == writeable
     if owndata:
         assert result.flags.owndata
     got = result.view(numpy.uint8)

@@ -107,14 +107,14 @@ def test_mismatch_in_a_generator_keeps_the_images_before(rng):
 @pytest.mark.parametrize("make_source", [list, iter], ids=["list", "generator"])
 def test_not_an_image_is_named(make_source):
     images = [Image.new("L", (2, 2)), Image.new("L", (2, 2)), "photo.png"]
-    with pytest.raises(TypeError, match=r"image 2 is not a PIL\.Image\.Image, not str"):
+    with pytest.raises(TypeError, match=r"PIL\.Image\.Image objects; image 2 is of type str"):
         fastpil.to_numpy_batch(make_source(images))
-    with pytest.raises(TypeError, match=r"images that are each a PIL\.Image\.Image, not int"):
+    with pytest.raises(TypeError, match=r"PIL\.Image\.Image objects; image 0 is of type int"):
         fastpil.to_numpy_batch(make_source([7]))
 
 
 def test_none_is_not_an_empty_batch():
-    with pytest.raises(TypeError, match=r"each a PIL\.Image\.Image, not NoneType"):
+    with pytest.raises(TypeError, match=r"PIL\.Image\.Image objects; image 0 is of type NoneType"):
         fastpil.to_numpy_batch([None, Image.new("L", (2, 2))])
 
 
@@ -206,3 +206,12 @@ def test_bad_out_is_rejected_untouched(what, make, exc, match, source, rng):
         fastpil.to_numpy_batch(source(images), out=out)
     if before is not None:
         assert memoryview(out).tobytes() == before
+
+
+def test_empty_images_from_a_generator_into_an_empty_out():
+    """With an empty box every image is empty: out holds no bytes whatever
+    their number, which the images then say, as a list's length does."""
+    images = [Image.new("L", (2, 2)) for _ in range(3)]
+    for source in (list, iter):
+        got = fastpil.to_numpy_batch(source(images), box=(0, 0, 0, 0), out=bytearray(0))
+        assert got.shape == (3, 0, 0)

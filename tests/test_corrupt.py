@@ -140,7 +140,10 @@ def to_numpy_chw(im):
 
 def patched_asarray(im):
     with fastpil.patched():
-        return numpy.asarray(im)
+        result = numpy.asarray(im)
+    assert not result.flags.writeable, "numpy.asarray(im) is read-only, as Pillow's"
+    result.flags.writeable = True  # fastpil's own array: compared as the others
+    return result
 
 
 CONVERTERS = {

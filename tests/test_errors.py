@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import traceback
 from types import SimpleNamespace
 
 import numpy
@@ -238,3 +239,29 @@ def test_mode_that_disagrees_with_the_pixels(monkeypatch, pixels, claimed):
 def test_channels_that_cannot_be_names(channels):
     with pytest.raises((TypeError, ValueError), match="channels"):
         fastpil.to_numpy(Image.new("RGB", (2, 2)), channels=channels)
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        fastpil.to_numpy,
+        lambda im: fastpil.to_numpy(im, dtype=numpy.float32),
+        lambda im: fastpil.to_numpy_batch([im]),
+        lambda im: fastpil.to_numpy_batch(iter([im])),
+    ],
+    ids=["to_numpy", "float", "batch", "generator"],
+)
+@pytest.mark.parametrize("mode", ["L", "P", "RGB"])
+def test_a_closed_image_gets_a_new_error_each_time(convert, mode):
+    """Pillow raises the one exception it keeps for a closed image, its
+    traceback growing with every raise; fastpil raises a new one."""
+    im = Image.new(mode, (3, 2))
+    im.close()
+    errors = []
+    for _ in range(50):
+        with pytest.raises(ValueError, match="closed image") as caught:
+            convert(im)
+        errors.append(caught.value)
+    assert all(error is not errors[0] for error in errors[1:])
+    depth = [len(traceback.extract_tb(error.__traceback__)) for error in errors]
+    assert depth[-1] == depth[0], "the traceback grew"

@@ -3,9 +3,9 @@
 The reference is ((a / largest if scale else a) - mean) / std computed in
 float64 from a = numpy.array(im) with the other options applied, the bound
 the one the docs state: within BOUND units in the last place of the output
-dtype, counting units at the larger of |a / largest| / std and |mean| / std
-(the terms the value is made of). Values beyond float16's range are
-infinite, as numpy's astype makes them.
+dtype, counting units at the largest of the exact result, |a / largest| / std
+and |mean| / std (the terms the value is made of). Values beyond float16's
+range are infinite, as numpy's astype makes them.
 """
 
 from __future__ import annotations
@@ -218,6 +218,14 @@ def test_a_box_and_channels_with_floats(rng):
         ("RGB", {"dtype": "f4", "mean": (1, 2)}, ValueError, "has 2 values; the result has 3"),
         ("RGB", {"dtype": "f4", "channels": "G", "std": (1, 2)}, ValueError, "has 1 channel"),
         ("RGB", {"dtype": "f4", "mean": "abc"}, TypeError, "mean must be a number or 3 numbers"),
+        ("RGB", {"dtype": "f4", "mean": "123"}, TypeError, "mean must be a number or 3 numbers"),
+        ("RGB", {"dtype": "f4", "std": b"\1\2\3"}, TypeError, "std must be a number or 3"),
+        ("RGB", {"dtype": "f4", "mean": {1: 2, 3: 4, 5: 6}}, TypeError, "mean must be a number"),
+        ("RGB", {"dtype": "f4", "mean": {1, 2, 3}}, TypeError, "mean must be a number"),
+        ("RGB", {"dtype": "f4", "mean": (1, "2", 3)}, TypeError, "mean must be a number"),
+        ("RGB", {"dtype": "f4", "mean": 10**400}, ValueError, "too large for a float"),
+        ("RGB", {"dtype": "f4", "std": (1, 10**400, 1)}, ValueError, "too large for a float"),
+        ("RGB", {"dtype": "f4", "mean": numpy.zeros((3, 1))}, TypeError, "mean must be a number"),
         ("RGB", {"dtype": "f4", "mean": True}, TypeError, "mean must be a number"),
         ("RGB", {"dtype": "f4", "std": 0}, ValueError, "must not be zero"),
         ("RGB", {"dtype": "f4", "std": (1, 0.0, 1)}, ValueError, "must not be zero"),
@@ -321,3 +329,24 @@ def test_float16_rounds_to_nearest_even_like_numpy(simd_path):
     with numpy.errstate(over="ignore"):
         want = values.reshape(got.shape).astype(numpy.float16)
     assert got.tobytes() == want.tobytes()
+
+
+def test_float16_bound_where_the_result_outgrows_its_terms(simd_path):
+    """The bound holds where the result lies in a higher binade than both its
+    terms, and where float32's rounding lands next to a float16 tie: counted
+    at the terms alone, the error here is 1.0001 units; at the result, the
+    unit the bound is stated in, it is half of one."""
+    im = Image.new("L", (1, 1), 124)
+    mean, std = -6.164104616887356, -0.49943059443048077
+    got = fastpil.to_numpy(im, dtype=numpy.float16, mean=mean, std=std)
+    assert_within_bound(got, *expected(im, mean=mean, std=std), numpy.float16)
+    # Every 8-bit value, with means and deviations that put results just
+    # above and below powers of two larger than either term.
+    values = numpy.arange(256, dtype=numpy.uint8).reshape(16, 16)
+    im = Image.fromarray(values)
+    for target in (16.0, 64.0, 256.0, 1024.0, 4096.0):
+        for spread in (0.4999, 0.5, 0.5001, 0.9, 1.1):
+            std = -spread * 255 / target
+            for mean in (-std * target / 2, std * target / 3, -0.3 * std * target):
+                got = fastpil.to_numpy(im, dtype=numpy.float16, mean=mean, std=std)
+                assert_within_bound(got, *expected(im, mean=mean, std=std), numpy.float16)

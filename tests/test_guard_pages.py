@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy
 import pytest
+from PIL import Image
 from guarded import AVAILABLE, GuardPages
 from oracle import assert_matches_numpy, random_image
 
@@ -185,3 +186,114 @@ def test_to_image_from_an_array_at_a_page_boundary(
         fastpil.to_image(b[::-1], **options).tobytes()
         == fastpil.to_image(numpy.array(b[::-1]), **options).tobytes()
     )
+
+
+
+def guarded_views(pages, count, width, height, at):
+    """Views of (height, width, count) bytes, or (height, width) for one
+    band, each over a buffer of exactly the bytes it covers, flush against a
+    guard page: band steps of 1, -1, 0 (a band repeated) and +-2, pixels of
+    as many bytes as the bands reach and one more, pixel and row steps
+    forwards, backwards and 0; and planes, forwards and backwards."""
+    steps = (1, -1, 0, 2, -2) if count > 1 else (0,)
+    for band in steps:
+        reach = abs(band) * (count - 1) + 1
+        for pixel in (reach, reach + 1):
+            for pixel_step in (pixel, -pixel, 0):
+                for row_step in (pixel * width, -pixel * width, 0):
+                    strides = (row_step, pixel_step, band)[: 3 if count > 1 else 2]
+                    shape = (height, width, count)[: len(strides)]
+                    what = f"band step {band}, pixel step {pixel_step}, row step {row_step}"
+                    yield what, pages.view(shape, strides, numpy.uint8, at)
+    if count > 1:
+        for direction in (1, -1):
+            plane = height * width
+            planes = pages.view((count, height, width), (direction * plane, width, 1), "u1", at)
+            yield f"planes, direction {direction}", planes.transpose(1, 2, 0)
+
+
+def fromarray_patched(a, **options):
+    with fastpil.patched():
+        return Image.fromarray(a, **options)
+
+
+WAYS_BACK = {
+    "to_image": fastpil.to_image,
+    "to_images": lambda a, **options: fastpil.to_images(a[None], **options)[0],
+    "patched fromarray": fromarray_patched,
+}
+
+
+@pytest.mark.parametrize("way", list(WAYS_BACK))
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_every_view_at_a_page_boundary(simd_path, pages, way, count):
+    """Each view of bytes the pack kernels can meet, covering exactly a buffer
+    that ends (then begins) at an inaccessible page, at every vector tail."""
+    convert = WAYS_BACK[way]
+    # Every vector tail is swept in C++ (tests/cpp/test_sweep.cpp); these
+    # are the tails around each table's steps, through Python.
+    for width in [1, 2, 3, 4, 5, 7, 8, 9, 11, 15, 16, 17, 31, 32, 33, 65]:
+        for height in (1, 3):
+            for at in ("end", "start"):
+                for what, view in guarded_views(pages, count, width, height, at):
+                    want = Image.fromarray(numpy.ascontiguousarray(view))
+                    got = convert(view)
+                    assert (got.mode, got.size) == (want.mode, want.size)
+                    assert got.tobytes() == want.tobytes(), f"{what}, {width}x{height}"
+                    if count == 3 and way != "patched fromarray":
+                        want = Image.fromarray(numpy.ascontiguousarray(view[..., ::-1]))
+                        got = convert(view, channels="BGR")
+                        assert got.tobytes() == want.tobytes(), f"BGR {what}, {width}x{height}"
+                pages.close()
+
+
+def test_bands_past_the_first_byte_of_pixels_ending_a_page(simd_path, pages):
+    """The reproduction: an XRGB array of (2, 16, 4) bytes in a page of its
+    own, converted from its last three bytes of each pixel."""
+    a = pages.buffer(2 * 16 * 4, "end").reshape(2, 16, 4)
+    a[...] = numpy.arange(a.size, dtype=numpy.uint8).reshape(a.shape)
+    for view, options in [
+        (a[..., 1:], {}),
+        (a[..., :0:-1], {}),
+        (a[..., 3:0:-1], {}),
+        (a[..., 1:], {"channels": "BGR"}),
+        (a[..., 1:], {"mode": "YCbCr"}),
+        (numpy.broadcast_to(a[..., 3:], (2, 16, 3)), {}),
+    ]:
+        mode = options.pop("mode", None)
+        want = Image.fromarray(numpy.ascontiguousarray(view), mode)
+        if options:
+            want = Image.fromarray(numpy.ascontiguousarray(view[..., ::-1]), mode)
+        got = fastpil.to_image(view, mode, **options)
+        assert got.tobytes() == want.tobytes()
+        assert fromarray_patched(view, mode=mode).tobytes() == Image.fromarray(
+            numpy.ascontiguousarray(view), mode
+        ).tobytes()
+
+
+OUT_OPTIONS = [
+    {},
+    {"channels": "BGR"},
+    {"layout": "CHW"},
+    {"channels": "G"},
+    {"dtype": numpy.float32, "scale": True, "layout": "CHW"},
+    {"dtype": numpy.float16, "mean": 0.5, "channels": "BGR"},
+]
+
+
+@pytest.mark.parametrize("at", ["end", "start"])
+@pytest.mark.parametrize("options", OUT_OPTIONS, ids=[str(o) for o in OUT_OPTIONS])
+def test_out_at_a_page_boundary_at_every_width(simd_path, pages, rng, options, at):
+    """to_numpy and to_numpy_batch writing into out flush against a guard
+    page, at every vector tail."""
+    for width in [*range(1, 18), 23, 24, 25, 31, 32, 33, 63, 64, 65]:
+        for height in (1, 3):
+            im = random_image("RGB", (width, height), rng)
+            expected = fastpil.to_numpy(im, **options)
+            out = pages.buffer(expected.nbytes, at).view(expected.dtype).reshape(expected.shape)
+            numpy.testing.assert_array_equal(fastpil.to_numpy(im, out=out, **options), expected)
+            batch = pages.buffer(2 * expected.nbytes, at).view(expected.dtype)
+            batch = batch.reshape((2, *expected.shape))
+            fastpil.to_numpy_batch([im, im], out=batch, **options)
+            numpy.testing.assert_array_equal(batch[1], expected)
+            pages.close()

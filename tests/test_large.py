@@ -60,3 +60,48 @@ def test_box_beyond_2_gib(huge):
     box = (WIDTH - 1000, 42_900, WIDTH, HEIGHT)
     result = fastpil.to_numpy(im, box=box)
     numpy.testing.assert_array_equal(result, numpy.array(im.crop(box)))
+
+
+# Just wider than Pillow's codecs take in a 4-byte raw mode (RGBX: 2**31 bits
+# a row, less a little), well within what they take in the 3-byte one (RGB).
+WIDE = 67_200_000
+
+
+def test_rows_too_wide_for_four_bytes_a_pixel():
+    """RGB rows of more than about 2**26 pixels convert as numpy.array
+    converts them (each way), through the 3-byte raw modes; a box, channels
+    and the float pass too, and modes whose raw mode has no narrower form
+    fail as numpy.array fails. Memory: about 2.5 GB at most."""
+    rng = numpy.random.default_rng(WIDE)
+    pixels = rng.integers(0, 256, (1, WIDE, 3), dtype=numpy.uint8)
+    im = Image.fromarray(pixels)
+    assert im.size == (WIDE, 1)
+    numpy.testing.assert_array_equal(fastpil.to_numpy(im), pixels)
+    tail = (WIDE - 5000, 0, WIDE, 1)
+    numpy.testing.assert_array_equal(
+        fastpil.to_numpy(im, box=(0, 0, WIDE, 1), channels="BGR")[:, -5000:],
+        pixels[:, -5000:, ::-1],
+    )
+    numpy.testing.assert_array_equal(fastpil.to_numpy(im, box=tail), pixels[:, -5000:])
+    floats = fastpil.to_numpy(im, layout="CHW", dtype=numpy.float32, scale=True)
+    # As the kernels compute: a multiply by 1 / 255 in float32.
+    want = pixels[0, -1000:].T.astype(numpy.float32) * numpy.float32(1 / 255)
+    numpy.testing.assert_array_equal(floats[:, 0, -1000:], want)
+    del floats
+    batch = fastpil.to_numpy_batch([im], channels="B")
+    numpy.testing.assert_array_equal(batch[0, 0, :1000, 0], pixels[0, :1000, 2])
+    del batch
+    back = fastpil.to_image(pixels)
+    assert back.tobytes() == im.tobytes()
+    del back
+    with fastpil.patched():
+        assert Image.fromarray(pixels[:, ::-1]).tobytes() == Image.fromarray(
+            numpy.ascontiguousarray(pixels[:, ::-1])
+        ).tobytes()
+    im.close()
+    del pixels
+    rgba = Image.new("RGBA", (WIDE, 1))
+    with pytest.raises(MemoryError):
+        numpy.array(rgba)
+    with pytest.raises(MemoryError):
+        fastpil.to_numpy(rgba)

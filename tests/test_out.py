@@ -180,3 +180,43 @@ def test_bytearray_can_grow_after_conversion(rng):
     del result
     buf.extend(b"more")  # no buffer export outlives the returned array
     assert len(buf) == 20
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"layout": "CHW"}, {"channels": "ABGR"}, {"box": (5, 3, 25, 30)}],
+    ids=["HWC", "CHW", "ABGR", "box"],
+)
+@pytest.mark.parametrize("shift", [0, -1, 1], ids=["same rows", "a row before", "a row after"])
+def test_out_over_the_image_s_own_memory(options, shift, rng):
+    """out is the memory the image is made of (Image.frombuffer maps it), or
+    overlaps it a row before or after, where writing runs ahead of reading:
+    the result is what the image held before the call, as numpy.array(im)
+    would give."""
+    memory = rng.integers(0, 256, (36, 40, 4), dtype=numpy.uint8)
+    im = Image.frombuffer("RGBA", (40, 30), memory[3:33], "raw", "RGBA", 0, 1)
+    want = fastpil.to_numpy(im.copy(), **options)
+    start = (3 + shift) * 40 * 4
+    out = memory.reshape(-1)[start : start + want.size].reshape(want.shape)
+    got = fastpil.to_numpy(im, out=out, **options)
+    assert got is out
+    numpy.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("order", ["forwards", "backwards"])
+@pytest.mark.parametrize("source", [list, iter], ids=["list", "generator"])
+def test_batch_out_over_the_images_own_memory(order, source, rng):
+    """Each image of a batch maps one slot of out: in reverse order, image i
+    is written where image n - 1 - i lives."""
+    out = rng.integers(0, 256, (4, 30, 40, 4), dtype=numpy.uint8)
+    images = [Image.frombuffer("RGBA", (40, 30), out[i], "raw", "RGBA", 0, 1) for i in range(4)]
+    if order == "backwards":
+        images.reverse()
+    want = numpy.stack([numpy.array(im) for im in images])
+    got = fastpil.to_numpy_batch(source(images), out=out)
+    if source is list or order == "forwards":
+        numpy.testing.assert_array_equal(got, want)
+    else:
+        # From a generator each image is read when it comes: those whose
+        # memory an earlier image was written to are read as they are then.
+        numpy.testing.assert_array_equal(got[:2], want[:2])

@@ -12,6 +12,7 @@ import doctest
 import gc
 import io
 import pickle
+import subprocess
 import sys
 import threading
 import time
@@ -24,7 +25,7 @@ from oracle import MODES, assert_matches_numpy, random_image
 from PIL import Image
 
 import fastpil
-from fastpil import _patch
+from fastpil import _images, _patch, _pillow
 
 ORIGINAL_ARRAY_INTERFACE = Image.Image.__dict__["__array_interface__"]
 NUMPY_2 = numpy.lib.NumpyVersion(numpy.__version__) >= "2.0.0"
@@ -74,7 +75,7 @@ def test_every_mode_equals_unpatched(mode, size, rng):
         from_asarray = numpy.asarray(im)
     # assert_matches_numpy calls numpy.array(im) itself: outside the block it is Pillow's.
     assert_matches_numpy(from_array, im)
-    assert_matches_numpy(from_asarray, im)
+    assert_matches_numpy(from_asarray, im, writeable=False)
     assert not numpy.shares_memory(from_array, from_asarray)
 
 
@@ -84,16 +85,22 @@ def test_lazily_opened_file():
     with Image.open(io.BytesIO(buf.getvalue())) as im:
         with fastpil.patched():
             result = numpy.asarray(im)
-        assert_matches_numpy(result, im)
+        assert_matches_numpy(result, im, writeable=False)
 
 
-def test_unpatched_asarray_is_read_only_patched_is_writable():
+def test_asarray_is_read_only_and_array_writable_as_in_pillow():
+    """imageio's pillow plugin, for one, relies on numpy.asarray(im) being
+    read-only (its writeable_output=False)."""
     im = Image.new("RGB", (4, 4), (1, 2, 3))
     assert not unpatched(numpy.asarray, im).flags.writeable
+    assert unpatched(numpy.array, im).flags.writeable
     with fastpil.patched():
-        result = numpy.asarray(im)
-    assert result.flags.writeable
-    result[0, 0] = 9
+        viewed = numpy.asarray(im)
+        copied = numpy.array(im)
+    assert not viewed.flags.writeable
+    assert viewed.flags.owndata  # fastpil's own array, not a view of bytes
+    assert copied.flags.writeable
+    copied[0, 0] = 9
     assert im.getpixel((0, 0)) == (1, 2, 3)
 
 
@@ -112,14 +119,19 @@ def expected_with_dtype(convert, im, *args, **kwargs):
     """Pillow's answer and its warnings; for mode 1, from valid bools (see oracle)."""
     if im.mode == "1":
         clean = unpatched(numpy.array, im).view(numpy.uint8) != 0
-        return recording_warnings(convert, clean, *args, **kwargs)
+        want, caught = recording_warnings(convert, clean, *args, **kwargs)
+        # Read-only where Pillow's own is (a view of bytes, when no cast).
+        pillows, _ = recording_warnings(unpatched, convert, im, *args, **kwargs)
+        want = want.copy()
+        want.flags.writeable = pillows.flags.writeable
+        return want, caught
     return recording_warnings(unpatched, convert, im, *args, **kwargs)
 
 
 def assert_equal_arrays(got, want):
     assert got.dtype == want.dtype, (got.dtype, want.dtype)
     assert got.shape == want.shape
-    assert got.flags.writeable
+    assert got.flags.writeable == want.flags.writeable
     assert got.flags.c_contiguous
     if want.dtype == object:
         assert got.tolist() == want.tolist()
@@ -168,7 +180,7 @@ def test_dtype_argument_of_a_nested_sequence(rng):
 @pytest.mark.parametrize("dtype", [None, "uint8", "float32"])
 def test_copy_true_or_none(copy_arg, dtype, rng):
     im = random_image("RGB", (7, 3), rng)
-    want = unpatched(numpy.array, im, dtype, copy=True)
+    want = unpatched(numpy.array, im, dtype, copy=copy_arg)
     with fastpil.patched():
         first = numpy.array(im, dtype, copy=copy_arg)
         second = numpy.array(im, dtype, copy=copy_arg)
@@ -203,8 +215,10 @@ def test_copy_false_with_a_cast_raises_as_in_pillow(convert):
 def test_dunder_array_called_directly(rng):
     im = random_image("I;16", (5, 4), rng)
     want = unpatched(numpy.array, im)
+    viewed = want.copy()
+    viewed.flags.writeable = False  # what NumPy keeps unless it asked for a copy
     with fastpil.patched():
-        assert_equal_arrays(im.__array__(), want)
+        assert_equal_arrays(im.__array__(), viewed)
         assert_equal_arrays(im.__array__("float32"), want.astype(numpy.float32))
         assert_equal_arrays(im.__array__(numpy.dtype("<u2"), copy=True), want)
         with pytest.raises(ValueError, match=r"converts to uint16, not int32"):
@@ -304,8 +318,9 @@ def test_patch_reaches_subclasses_and_images_made_before():
     im.save(buf, "PNG")
     with Image.open(buf) as png, fastpil.patched():
         assert type(png) is not Image.Image
-        assert numpy.asarray(png).flags.writeable
-        assert numpy.asarray(im).flags.writeable
+        # fastpil's arrays own their memory; Pillow's view bytes objects.
+        assert numpy.asarray(png).flags.owndata
+        assert numpy.asarray(im).flags.owndata
 
 
 def test_nested_blocks():
@@ -362,7 +377,7 @@ def test_patched_as_decorator():
         assert is_patched()
         return numpy.asarray(im)
 
-    assert convert(Image.new("L", (2, 2))).flags.writeable
+    assert convert(Image.new("L", (2, 2))).flags.owndata  # fastpil's, not a view
     assert_pillow_original()
 
 
@@ -391,7 +406,7 @@ def test_blocks_in_many_threads(rng, monkeypatch):
         for round_ in range(rounds):
             with fastpil.patched():
                 result = numpy.asarray(im)
-                if not result.flags.writeable or not numpy.array_equal(result, want):
+                if not result.flags.owndata or not numpy.array_equal(result, want):
                     failures.append(f"thread {index}, round {round_}: not fastpil's array")
             if index % 2:
                 # Holders of the global patch come and go around the blocks.
@@ -443,3 +458,94 @@ def test_docstring_examples_run():
     result = doctest.testmod(_patch, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+RECURSION_SCRIPT = """
+import sys, threading
+import numpy
+from PIL import Image
+import fastpil
+
+sys.setrecursionlimit(10_000)
+fastpil.patch()
+im = Image.fromarray(numpy.zeros((4, 6, 3), numpy.uint8))
+assert (im.mode, im.size) == ("RGB", (6, 4))
+
+# A thread with a small stack, meeting another kind of array for the first time.
+threading.stack_size(1 << 20)
+failures = []
+def convert():
+    try:
+        Image.fromarray(numpy.zeros((4, 6), numpy.uint16))
+    except BaseException as error:
+        failures.append(error)
+thread = threading.Thread(target=convert)
+thread.start()
+thread.join()
+assert not failures, failures
+"""
+
+
+def test_patched_fromarray_does_not_recurse_with_a_deep_stack_allowed(tmp_path):
+    """Working out what fromarray makes of a new kind of array asks Pillow's
+    own fromarray, never the patch's (which would ask again, until the
+    interpreter's stack overflowed)."""
+    done = subprocess.run(
+        [sys.executable, "-c", RECURSION_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,  # the installed fastpil, not the source tree
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_patched_fromarray_asks_pillow_once_per_kind(monkeypatch):
+    calls = []
+    pillows = _pillow.fromarray
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return pillows(*args, **kwargs)
+
+    monkeypatch.setattr(_pillow, "fromarray", counting)
+    monkeypatch.setattr(_images, "_kinds", {})
+    a = numpy.zeros((5, 7, 3), numpy.uint8)[:, ::-1]
+    with fastpil.patched():
+        first = Image.fromarray(a)
+        second = Image.fromarray(a)
+    assert len(calls) == 1  # the probe of the first call
+    assert first.tobytes() == second.tobytes() == unpatched(Image.fromarray, a).tobytes()
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        numpy.zeros((2, 3, 5), numpy.uint8),  # 5 channels
+        numpy.zeros((2, 3), numpy.complex64),
+        numpy.zeros((2, 3, 4, 1), numpy.uint8),
+    ],
+    ids=["5 channels", "complex", "4 dimensions"],
+)
+def test_a_refusal_is_pillows_and_costs_what_pillows_does(monkeypatch, refused):
+    with pytest.raises(Exception) as plain:  # noqa: PT011 - whatever Pillow raises
+        unpatched(Image.fromarray, refused)
+    found = []
+    find_kind = _images._find_kind
+    monkeypatch.setattr(_images, "_find_kind", lambda *a: found.append(a) or find_kind(*a))
+    monkeypatch.setattr(_images, "_kinds", {})
+    with fastpil.patched():
+        for _ in range(5):
+            with pytest.raises(plain.type) as patched:
+                Image.fromarray(refused)
+            assert str(patched.value) == str(plain.value)
+    assert len(found) == 1  # worked out once, then remembered
+
+
+def test_fromarray_of_an_image_fails_as_in_pillow():
+    im = Image.new("RGB", (3, 2))
+    with pytest.raises(Exception) as plain:  # noqa: PT011 - whatever Pillow raises
+        unpatched(Image.fromarray, im)
+    with fastpil.patched(), pytest.raises(plain.type) as patched:
+        Image.fromarray(im)
+    assert str(patched.value) == str(plain.value)

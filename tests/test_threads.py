@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 import numpy
 import pytest
@@ -143,11 +144,15 @@ def test_kernels_of_different_threads_run_at_once(rng):
             numpy.testing.assert_array_equal(result, expected[index])
             fastpil.to_numpy(same_size[index], out=batch[index], layout="CHW")
 
-    before = _core._kernel_overlaps()
-    for _ in range(50):
-        run_together(work)
-        if _core._kernel_overlaps() > before:
-            break
+    _core._count_kernel_overlaps(True)
+    try:
+        before = _core._kernel_overlaps()
+        for _ in range(50):
+            run_together(work)
+            if _core._kernel_overlaps() > before:
+                break
+    finally:
+        _core._count_kernel_overlaps(False)
     assert _core._kernel_overlaps() > before, "no two kernels ever ran at once"
     numpy.testing.assert_array_equal(batch, wanted_batch)
 
@@ -266,3 +271,53 @@ def test_numpy_always_finds_a_conversion_while_the_patch_toggles():
         stop.set()
         thread.join()
     assert "__array__" not in vars(Image.Image)
+
+
+def conversions_of_a_large_image():
+    im = Image.effect_noise((4096, 4096), 40).convert("RGB")
+    a = numpy.asarray(im).copy()
+    return {
+        "to_numpy": lambda: fastpil.to_numpy(im),
+        "to_numpy_batch": lambda: fastpil.to_numpy_batch([im, im]),
+        "float pass": lambda: fastpil.to_numpy(
+            im, layout="CHW", dtype=numpy.float32, scale=True, mean=0.5, std=0.25
+        ),
+        "to_image": lambda: fastpil.to_image(a[:, ::-1]),
+    }
+
+
+@pytest.mark.slow
+def test_other_threads_run_during_a_large_conversion():
+    """A Python thread that sleeps half a millisecond at a time wakes to the
+    GIL within a small part of a conversion, not after all of it, while the
+    main thread converts a 4096 x 4096 RGB image again and again. (The bound
+    is loose for a noisy machine; make bench's latency scenario measures.)"""
+    for name, convert in conversions_of_a_large_image().items():
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            convert()
+            times.append(time.perf_counter() - start)
+        one = sorted(times)[1]
+        gaps = []
+        stop = threading.Event()
+
+        def sleeper():
+            last = time.perf_counter()
+            while not stop.is_set():
+                time.sleep(0.0005)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        thread = threading.Thread(target=sleeper)
+        thread.start()
+        try:
+            deadline = time.perf_counter() + max(1.0, 20 * one)
+            while time.perf_counter() < deadline:
+                convert()
+        finally:
+            stop.set()
+            thread.join()
+        median = sorted(gaps)[len(gaps) // 2]
+        assert median < one / 3, f"{name}: other threads waited {median * 1e3:.1f} ms of {one * 1e3:.1f}"

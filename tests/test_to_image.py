@@ -22,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 import fastpil
-from fastpil import _core
+from fastpil import _core, _pillow
 
 # (dtype, channels or None, explicit modes fromarray accepts for it).
 KINDS = [
@@ -236,6 +236,7 @@ def test_through_a_registered_python_decoder(monkeypatch, rng):
 
     a = random_array(rng, "|u1", 9, 11, 3)
     want = oracle(a[..., ::-1])
+    fastpil.to_image(a[:1, :1])  # what fromarray makes of such arrays, asked before
     monkeypatch.setitem(Image.DECODERS, "raw", decoder)
     assert_same_image(fastpil.to_image(a, channels="BGR"), want)
     assert made == [("RGB", "RGBX")]
@@ -370,3 +371,73 @@ def test_views_through_patched_fromarray(rng):
 def test_shells_hook_is_internal():
     assert "decode_array" not in fastpil.__all__
     assert hasattr(_core, "decode_array")
+
+
+def test_a_python_decoder_keeps_only_copies(monkeypatch, rng):
+    """A Python decoder registered as "raw" may keep what decode() is given:
+    it gets bytes of its own, never a view of the array or of fastpil's
+    chunk, which are gone (or reused) after the call."""
+    kept = []
+
+    class Keeping:
+        def __init__(self, real):
+            self.real = real
+
+        def setimage(self, *args):
+            return self.real.setimage(*args)
+
+        def cleanup(self):
+            return self.real.cleanup()
+
+        def decode(self, data):
+            kept.append((data, bytes(data)))
+            return self.real.decode(data)
+
+    def factory(mode, rawmode, *args):
+        return Keeping(Image.core.raw_decoder(mode, rawmode, *args))
+
+    a = random_array(rng, "|u1", 40, 30, 3)
+    contiguous = random_array(rng, "|u1", 40, 30)
+    want = [oracle(a[:, ::-1]).tobytes(), oracle(contiguous).tobytes()]
+    fastpil.to_image(a[:1, :1]), fastpil.to_image(contiguous[:1, :1])  # kinds asked before
+    monkeypatch.setitem(Image.DECODERS, "raw", factory)
+    got = [fastpil.to_image(a[:, ::-1]).tobytes(), fastpil.to_image(contiguous).tobytes()]
+    assert got == want
+    del a, contiguous
+    # Whatever the memory held then, each kept argument holds what it was given.
+    [fastpil.to_image(numpy.full((40, 30, 3), 7, numpy.uint8)[:, ::-1]) for _ in range(5)]
+    assert kept
+    for data, copied in kept:
+        assert isinstance(data, bytes)
+        assert bytes(data) == copied
+
+
+def test_pillows_decoder_is_lent_views_released_after_each_call(monkeypatch, rng):
+    """Pillow's own decoder gets memoryviews (no copy), each released as soon
+    as decode() returns, so nothing can read through one afterwards."""
+    lent = []
+
+    class Spying:
+        def __init__(self, real):
+            self.real = real
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+        def decode(self, data):
+            lent.append(data)
+            return self.real.decode(data)
+
+    # A wrapper is a Python decoder, so it would get copies: the views are
+    # seen by taking it for Pillow's own.
+    a = random_array(rng, "|u1", 40, 30, 3)
+    fastpil.to_image(a[:1, :1])  # what fromarray makes of such arrays, asked before
+    monkeypatch.setattr(_pillow, "PILLOW_DECODER", Spying)
+    monkeypatch.setitem(
+        Image.DECODERS, "raw", lambda mode, raw, *args: Spying(Image.core.raw_decoder(mode, raw))
+    )
+    fastpil.to_image(a[:, ::-1])
+    assert lent
+    for view in lent:
+        with pytest.raises(ValueError, match="released"):
+            bytes(view)
