@@ -15,9 +15,9 @@ BENCH_ARGS ?=
 # Packaging tools for dist-check and test-matrix, kept apart from $(VENV).
 TOOLS_VENV ?= .venv-tools
 TOOLS_PY := $(TOOLS_VENV)/bin/python
-# The C++ tests (tests/cpp, built by meson): natively under the sanitizers,
-# every x86 kernel table required, and cross-compiled for aarch64 (NEON and
-# scalar) under qemu-user.
+# The C++ tests (tests/cpp, built by meson): natively under the sanitizers
+# (make sanitize), every x86 kernel table required, and cross-compiled for
+# aarch64 (NEON and scalar) under qemu-user (make test-cross).
 MESON := $(BIN)/meson
 CPP_NATIVE := build/cpp-native
 CPP_AARCH64 := build/cpp-aarch64
@@ -38,9 +38,10 @@ SPHINX := cd docs && ../$(BIN)/sphinx-build -W --keep-going -q -d ../$(DOCS_BUIL
 
 help:
 	@echo "make test         build fastpil into $(VENV) and run the test suite (pytest, then"
-	@echo "                  the C++ tests of the kernels and the chunk core)"
+	@echo "                  the C++ tests: kernels, chunk core, guard-page sweep)"
 	@echo "make test-slow    the tests marked slow (leaks, a 2.25 GB image; up to 7 GB)"
-	@echo "make sanitize     build with AddressSanitizer and UBSan, run the suite under them"
+	@echo "make sanitize     build with AddressSanitizer and UBSan, run the suite and the"
+	@echo "                  C++ tests under them"
 	@echo "make fuzz         hypothesis with FUZZ_EXAMPLES examples a test, atheris for"
 	@echo "                  FUZZ_SECONDS, the C++ chunk-core fuzzer for CPP_FUZZ_SECONDS"
 	@echo "                  (defaults: 20000, 600 and 60)"
@@ -55,8 +56,8 @@ help:
 	@echo "                  installed wheel in a fresh venv, check the conda-forge recipe"
 	@echo "make test-matrix  test the oldest and newest NumPy/Pillow/Python claimed, each"
 	@echo "                  in a fresh venv with versions pinned from PyPI"
-	@echo "make test-cross   the C++ tests (kernels, chunk core) natively under the sanitizers"
-	@echo "                  and cross-compiled for aarch64 under qemu (apt-installs the tools)"
+	@echo "make test-cross   the C++ tests cross-compiled for aarch64, run under qemu"
+	@echo "                  (apt-installs the tools)"
 	@echo "make docs         build fastpil into $(VENV), then the HTML docs into"
 	@echo "                  $(DOCS_BUILD)/html and run every example in them as a doctest"
 	@echo "make doctest      only the doctests of the docs"
@@ -158,6 +159,14 @@ sanitize: $(SANITIZE_VENV)/.installed
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(SANITIZE_VENV)/bin/pytest -p no:cacheprovider --capture=sys -m "slow or not slow" \
 		--deselect tests/test_leaks.py::test_no_leak_over_100_000 $(PYTEST_ARGS)
+	# The C++ tests (the kernels, the chunk core and the guard-page sweep of
+	# every kernel table) built alone, without Python, under the same
+	# sanitizers, warnings as errors; every x86 table required.
+	rm -rf $(CPP_NATIVE)
+	$(MESON) setup $(CPP_NATIVE) --native-file .ci/cpp-only.ini -Dwerror=true \
+		-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
+		"-Dcpp_args=-fno-sanitize-recover=all -fno-omit-frame-pointer"
+	FASTPIL_REQUIRE_KERNELS=$(NATIVE_KERNELS) $(MESON) test -C $(CPP_NATIVE) --print-errorlogs
 
 # PyTorch as a client, for its tests and benchmarks: torch and torchvision in
 # a venv of their own (fastpil does not depend on them), with fastpil built
@@ -243,11 +252,7 @@ cross-tools:
 	fi
 
 test-cross: cross-tools $(VENV)/.installed-test
-	rm -rf $(CPP_NATIVE) $(CPP_AARCH64)
-	$(MESON) setup $(CPP_NATIVE) --native-file .ci/cpp-only.ini -Dwerror=true \
-		-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
-		"-Dcpp_args=-fno-sanitize-recover=all -fno-omit-frame-pointer"
-	FASTPIL_REQUIRE_KERNELS=$(NATIVE_KERNELS) $(MESON) test -C $(CPP_NATIVE) --print-errorlogs
+	rm -rf $(CPP_AARCH64)
 	$(MESON) setup $(CPP_AARCH64) --cross-file .ci/aarch64-cross.ini -Dwerror=true
 	FASTPIL_REQUIRE_KERNELS=neon,scalar $(MESON) test -C $(CPP_AARCH64) --print-errorlogs
 

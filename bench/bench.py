@@ -5,6 +5,7 @@
     python bench/bench.py --full            # every mode, size and memory state
     python bench/bench.py --modes RGB L --sizes 64 1024 2000x1333 --states steady
     python bench/bench.py --scenarios BGR CHW batch
+    python bench/bench.py --scenarios latency   # other threads during a conversion
 
 Scenarios (contenders.py): the plain conversion, and each of to_numpy's
 options against the NumPy or OpenCV expression it replaces. Every contender is
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import latency
 import numpy
 import PIL
 from contenders import CONTENDERS, SCENARIOS, bench_image
@@ -56,7 +58,7 @@ class Case:
 
 def plan(args: argparse.Namespace) -> list[Case]:
     """The (scenario, mode, size, state) cases to run, in order."""
-    scenarios = args.scenarios or list(SCENARIOS)
+    scenarios = [name for name in args.scenarios or list(SCENARIOS) if name in SCENARIOS]
     cases = []
     if "to_numpy" in scenarios:
         cases += plan_to_numpy(args)
@@ -455,7 +457,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", nargs="+", help="sizes as N (square) or WxH")
     parser.add_argument("--states", nargs="+", choices=STATES, help="memory states to measure")
     parser.add_argument(
-        "--scenarios", nargs="+", choices=list(SCENARIOS), help="default: all of them"
+        "--scenarios",
+        nargs="+",
+        choices=[*SCENARIOS, "latency"],
+        help="default: all of them (latency: see latency.py)",
     )
     every_name = list(dict.fromkeys(n for s in SCENARIOS.values() for n in s.contenders))
     parser.add_argument(
@@ -483,8 +488,14 @@ def main(argv: list[str] | None = None) -> None:
         results.append(run_case(case, names, args))
     costs = overhead(args)
     progress.close()
+    waits = []
+    if args.scenarios is None or "latency" in args.scenarios:
+        side = 1024 if args.quick else latency.SIDE
+        waits = latency.measure(rounds=2 if args.quick else 6, seconds=0.5, side=side)
 
     print(markdown(results))
+    if waits:
+        print(latency.markdown(waits, side))
     print("\nEvery contender:" + details(results))
     print(
         "\nFixed cost per call (RGB 1x1, steady): "
@@ -495,6 +506,7 @@ def main(argv: list[str] | None = None) -> None:
         "environment": env,
         "contenders": described,
         "overhead_us": costs,
+        "latency": waits,
         "seconds": time.monotonic() - started,
         "results": results,
     }

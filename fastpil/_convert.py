@@ -249,6 +249,21 @@ to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
       bytes are as they were. With ``layout="CHW"`` each plane holds its
       first rows. How many rows is not reported.
 
+    An image made by ``Image.frombuffer`` or ``Image.fromarray`` may be the
+    pixels of someone else's memory (Pillow maps the buffer it is given in
+    some modes, and marks the image read-only), and that memory may be
+    ``out``'s. fastpil cannot see where an image's pixels are, so it converts
+    such an image into a new array first and copies that into ``out``: the
+    result is what the image held before the call, as with ``numpy.array``,
+    for one more write. A file that Pillow maps is mapped privately and
+    read-only; an ``out`` that maps the same file is not seen.
+
+    Rows wider than 67,108,856 pixels are too wide for the 4-byte raw modes
+    fastpil asks Pillow for in modes RGB and YCbCr; those are converted
+    through the 3-byte ones, as ``numpy.array`` converts them, more slowly.
+    Where Pillow's raw codecs refuse a row (more than 2**31 bits), fastpil
+    raises the ``MemoryError`` that ``numpy.array`` raises.
+
     Mode ``"1"`` converts to bools stored as bytes 0 and 1. ``numpy.array``
     stores its True as 0xFF, which NumPy does not guarantee to handle; the
     values compare equal.
@@ -438,7 +453,10 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
       that failure (its first rows, or nothing); and ``out[i + 1:]`` is as it
       was.
 
-    Images are loaded one at a time, as they are converted.
+    Images are loaded one at a time, as they are converted. Images over
+    memory they do not own (see `to_numpy`) are converted before anything
+    is written to ``out`` when ``images`` is a sequence, and each when it
+    comes from any other iterable.
 
     Examples
     --------
