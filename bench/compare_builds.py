@@ -76,9 +76,21 @@ def build(revision: str | None) -> Path:
             )
             subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "--disable-pip-version-check", "install", "--quiet",
-         "--no-build-isolation", "--no-deps", "--upgrade", "--target", str(target),
-         f"-Cbuild-dir={WORK / ('build-' + name)}", str(source)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "install",
+            "--quiet",
+            "--no-build-isolation",
+            "--no-deps",
+            "--upgrade",
+            "--target",
+            str(target),
+            f"-Cbuild-dir={WORK / ('build-' + name)}",
+            str(source),
+        ],
         check=True,
     )
     return target

@@ -52,7 +52,7 @@ Status ArrayRows::claim_chunk(std::size_t length, Claim *claim) {
     return Status::ok;
 }
 
-void ArrayRows::convert(const Claim &claim, const std::uint8_t *chunk) const {
+void ArrayRows::write(const Claim &claim, const std::uint8_t *chunk) const {
     if (claim.count == 0) {
         return;
     }
@@ -64,46 +64,11 @@ void ArrayRows::convert(const Claim &claim, const std::uint8_t *chunk) const {
     apply(transform_, planes, chunk, units);
 }
 
-void apply(const ChunkTransform &t, std::uint8_t *const *planes, const std::uint8_t *src,
-           std::size_t units) {
-    if (t.convert == nullptr) {
-        t.kernel(planes, src, units, t.pattern);
-        return;
-    }
-    if (t.split_convert != nullptr) {
-        t.split_convert(planes, src, units, t.pattern, t.affine);
-        return;
-    }
-    if (t.kernel == nullptr) {
-        // Samples converted where they are: one plane of one or more channels.
-        t.convert(planes[0], src, units * (t.out_unit / t.value_bytes), t.affine[0]);
-        return;
-    }
-    // The byte kernel picks a block of pixels' channels into a buffer that
-    // stays in L1; each plane's bytes (or the interleaved channels') are then
-    // converted from there.
-    constexpr std::size_t kBlock = 2048;
-    std::uint8_t picked[4 * kBlock];
-    std::uint8_t *picked_planes[4];
-    for (std::size_t j = 0; j < 4; ++j) {
-        picked_planes[j] = picked + j * kBlock;
-    }
-    const std::size_t per_pixel = t.planes == 1 ? t.out_unit / t.value_bytes : 1;
-    for (std::size_t start = 0; start < units; start += kBlock) {
-        const std::size_t n = units - start < kBlock ? units - start : kBlock;
-        t.kernel(picked_planes, src + start * t.in_unit, n, t.pattern);
-        for (std::size_t j = 0; j < t.planes; ++j) {
-            t.convert(planes[j] + start * t.out_unit, picked_planes[j], n * per_pixel,
-                      t.affine[j]);
-        }
-    }
-}
-
 Status ArrayRows::accept(const std::uint8_t *chunk, std::size_t length) {
     Claim claim;
     const Status status = claim_chunk(length, &claim);
     if (status == Status::ok) {
-        convert(claim, chunk);
+        write(claim, chunk);
     }
     return status;
 }

@@ -5,8 +5,8 @@
 // codec and hands each chunk here.
 //
 // A chunk is first *claimed* (its rows are checked and reserved, the running
-// offsets advance) and then *converted* (the kernel runs). Claiming is cheap
-// and must happen in chunk order; converting touches only the chunk, the
+// offsets advance) and then *written* (the kernel runs). Claiming is cheap
+// and must happen in chunk order; writing touches only the chunk, the
 // claimed rows of the array and the immutable transform, so the caller may
 // run it without the GIL, or defer it while it claims further chunks.
 //
@@ -61,10 +61,10 @@ public:
     // Returns ok, ragged or overrun; only ok advances.
     Status claim_chunk(std::size_t length, Claim *claim);
 
-    // Converts a claimed chunk of packed rows into the array.
-    void convert(const Claim &claim, const std::uint8_t *chunk) const;
+    // Writes a claimed chunk of packed rows into the array, transformed.
+    void write(const Claim &claim, const std::uint8_t *chunk) const;
 
-    // Claim and convert in one step.
+    // Claim and write in one step.
     Status accept(const std::uint8_t *chunk, std::size_t length);
 
     // ok once every row has been claimed, else incomplete.

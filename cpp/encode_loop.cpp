@@ -64,7 +64,7 @@ class PendingChunks {
 public:
     PendingChunks(const ArrayRows &rows, std::size_t group_bytes)
         : rows_(rows), group_bytes_(group_bytes) {}
-    ~PendingChunks() { convert(); }
+    ~PendingChunks() { flush(); }
     PendingChunks(const PendingChunks &) = delete;
     PendingChunks &operator=(const PendingChunks &) = delete;
 
@@ -75,15 +75,16 @@ public:
 
     bool full() const { return bytes_ >= group_bytes_ || count_ == kMaxPending; }
 
-    void convert() {
+    // Runs the waiting chunks' kernels and lets go of the chunks.
+    void flush() {
         if (count_ == 0) {
             return;
         }
         if (group_bytes_ != 0) {
             const WithoutGil released;
-            convert_all();
+            write_all();
         } else {
-            convert_all();
+            write_all();
         }
         for (std::size_t i = 0; i < count_; ++i) {
             PyBuffer_Release(&items_[i].data);
@@ -100,9 +101,9 @@ private:
         Claim claim;
     };
 
-    void convert_all() const {
+    void write_all() const {
         for (std::size_t i = 0; i < count_; ++i) {
-            rows_.convert(items_[i].claim, static_cast<const std::uint8_t *>(items_[i].data.buf));
+            rows_.write(items_[i].claim, static_cast<const std::uint8_t *>(items_[i].data.buf));
         }
     }
 
@@ -220,13 +221,13 @@ int encode_into(PyObject *encode, const Py_buffer &dest, std::size_t offset, std
         if (claimed != Status::ok) {
             PyBuffer_Release(&chunk);
             Py_DECREF(result);
-            pending.convert();
+            pending.flush();
             raise_status(claimed, rows, chunk_bytes);
             break;
         }
         pending.add(result, chunk, claim);
         if (errcode != 0 || chunk_bytes == 0 || pending.full()) {
-            pending.convert();
+            pending.flush();
         }
         if (errcode < 0) {
             PyErr_Format(PyExc_RuntimeError, "Pillow's raw encoder failed with error %ld (%s)",
@@ -247,7 +248,7 @@ int encode_into(PyObject *encode, const Py_buffer &dest, std::size_t offset, std
             break;
         }
         if (PyErr_CheckSignals() < 0) {
-            pending.convert();
+            pending.flush();
             break;
         }
     }

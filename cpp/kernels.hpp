@@ -50,13 +50,13 @@ struct Affine {
 // Reads `count` samples from `src` and writes `count` values to `dst`
 // (float32 or float16, in the machine's byte order). Buffers must not
 // overlap.
-using Converter = void (*)(std::uint8_t *dst, const std::uint8_t *src, std::size_t count,
+using FloatKernel = void (*)(std::uint8_t *dst, const std::uint8_t *src, std::size_t count,
                            const Affine &affine);
 
 // Reads `pixels` pixels of 4 bytes and writes `pattern.count` planes of
 // float32 or float16: plane j holds byte pattern.index[j] of each pixel,
 // converted with affine[j] (which holds one channel's numbers throughout).
-using PlanarConverter = void (*)(std::uint8_t *const *dst, const std::uint8_t *src,
+using PlanarFloatKernel = void (*)(std::uint8_t *const *dst, const std::uint8_t *src,
                                  std::size_t pixels, const Pattern &pattern,
                                  const Affine *affine);
 
@@ -95,11 +95,11 @@ struct Kernels {
     // Bytes of 0 / non-zero -> NumPy bools of 0 / 1 (one byte per "pixel").
     Kernel bytes_to_bool;
     // Samples -> float32 and float16, indexed by Sample.
-    Converter to_float32[kSampleKinds];
-    Converter to_float16[kSampleKinds];
+    FloatKernel to_float32[kSampleKinds];
+    FloatKernel to_float16[kSampleKinds];
     // Bytes of 4-byte pixels (RGBX and the like) -> float planes, in one step.
-    PlanarConverter split_4_to_float32;
-    PlanarConverter split_4_to_float16;
+    PlanarFloatKernel split_4_to_float32;
+    PlanarFloatKernel split_4_to_float16;
     // Bytes of 3-byte pixels -> 4-byte pixels with the padding byte (RGB
     // arrays, any channel order, to Pillow's RGB storage).
     PackKernel pack_3_to_4;

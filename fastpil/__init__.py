@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from . import _core
-from ._convert import to_numpy, to_numpy_batch
+from ._convert import to_numpy_batch
+from ._core import to_numpy
 from ._images import to_image, to_images
 from ._patch import patch, patched, unpatch
 

@@ -1,4 +1,9 @@
-"""to_numpy and to_numpy_batch: argument checks and the choice of destination."""
+"""to_numpy's general path, and to_numpy_batch: argument checks and the
+choice of destination.
+
+fastpil.to_numpy is compiled (fastpil/_core.pyx) for its plain conversion of
+an image made in memory, and hands every other call to image_to_array here.
+"""
 
 from __future__ import annotations
 
@@ -12,46 +17,6 @@ import numpy
 from PIL import Image
 
 from . import _core, _modes, _pillow
-
-_OPTIONS_DOC = """\
-    channels : str or sequence of str, optional
-        The bands to put on the channel axis, in order: ``"BGR"`` for an RGB
-        image (OpenCV's order), ``"BGRA"`` for RGBA, ``"RGB"`` to drop alpha,
-        ``"A"`` for the alpha channel alone. Any 1 to 4 of the mode's bands
-        (``im.getbands()``), as a string of one-letter names or a sequence of
-        names (``("Cr", "Cb", "Y")``). The result equals
-        ``numpy.array(im)[..., [bands.index(c) for c in channels]]``.
-        Applies to multi-band modes only.
-    layout : {"HWC", "CHW"}, optional
-        ``"HWC"`` (default) puts the channel axis last, as ``numpy.array``
-        does; ``"CHW"`` puts it first, one plane per channel, as PyTorch
-        expects: ``numpy.array(im).transpose(2, 0, 1)``, C-contiguous. A
-        single-band mode has no channel axis with ``"HWC"``, as with
-        ``numpy.array``, and a channel axis of one with ``"CHW"``:
-        ``(1, H, W)``.
-    box : tuple of 4 ints, optional
-        ``(left, upper, right, lower)``: convert only this region, as
-        ``numpy.array(im.crop(box))`` would, without making the cropped image.
-        It must lie within the image; an empty box gives an empty array.
-    dtype : dtype, optional
-        The mode's own dtype (the default, what ``numpy.array`` gives), or
-        ``numpy.float32`` or ``numpy.float16``: the values as floats, scaled
-        and normalised as the next three options say, in the same pass.
-    scale : bool, optional
-        Divide by the largest value of the band's integer type: 255 for
-        8-bit bands, 65535 for the I;16 modes. Needs a float ``dtype``; has
-        no meaning for modes 1, P, PA, I and F, which refuse it.
-    mean, std : float or sequence of float, optional
-        Subtract ``mean`` from each value (after ``scale``), then divide by
-        ``std``: one number for every channel, or one per channel of the
-        result (after ``channels``). Need a float ``dtype``; ``std`` must be
-        finite and not zero. The result is
-        ``((a / largest if scale else a) - mean) / std`` with ``a`` the array
-        without these options; each value is within 3 units in the last
-        place of that, computed exactly, counting the units at the largest
-        of the result itself, ``|a / largest| / std`` and ``|mean| / std``
-        (float16: within 1). The user guide says why and how this is
-        tested."""
 
 
 def _check_image(im: Any) -> None:
@@ -79,8 +44,6 @@ def _load(im: Image.Image) -> None:
         im.load()
 
 
-
-_IMAGE = Image.Image
 _IMAGE_LOAD = Image.Image.load
 
 
@@ -129,38 +92,44 @@ def _box_extents(box: Any, width: int, height: int) -> tuple[int, int, int, int]
     return (left, upper, right, lower)
 
 
-def to_numpy(
-    im: Image.Image,
-    *,
-    out: Any = None,
-    channels: str | tuple[str, ...] | None = None,
-    layout: str = "HWC",
-    box: tuple[int, int, int, int] | None = None,
-    dtype: Any = None,
-    scale: bool = False,
-    mean: Any = None,
-    std: Any = None,
+def image_to_array(
+    im: Any,
+    out: Any,
+    channels: Any,
+    layout: str,
+    box: Any,
+    dtype: Any,
+    scale: Any,
+    mean: Any,
+    std: Any,
 ) -> numpy.ndarray:
-    # This path runs once per image, often on tiny images: every step costs.
-    # The plain in-memory image is told apart inline (a call to _needs_load
-    # costs as much as its test); any other goes the long way.
-    if not (
-        type(im) is _IMAGE
-        and im.palette is None
-        and _IMAGE.load is _IMAGE_LOAD
-        and "load" not in im.__dict__
-    ):
-        if not isinstance(im, _IMAGE):
-            _check_image(im)
-        _load(im)
+    """fastpil.to_numpy (which documents it) for every call but the plain
+    conversion of an image made in memory."""
+    if not isinstance(im, Image.Image):
+        _check_image(im)
+    _load(im)
     mode = im.mode
-    if dtype is None and scale is False and mean is None and std is None:
-        try:
-            plan = _modes._plans[mode, channels, layout]
-        except (KeyError, TypeError):
-            plan = _modes.plan(mode, channels, layout)
-    else:
-        plan = _modes.plan(mode, channels, layout, dtype, scale, mean, std)
+    plan = _modes.plan(mode, channels, layout, dtype, scale, mean is not None or std is not None)
+    normalisation = _modes.normalisation(plan, mean, std)
+    pixels = _pixels_of(im, mode)
+    extents = (0, 0, *im.size) if box is None else _box_extents(box, *im.size)
+    if extents[2] - extents[0] > plan.widest:
+        plan = _modes.for_wide_rows(plan)
+    if out is not None:
+        shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
+        destination = _destination(out, shape, plan.dtype, f"a mode {mode!r} image")
+        if _pillow.maps_memory(im):
+            # An image over memory it does not own (Image.frombuffer,
+            # fromarray) may be over out's: converted whole before out is
+            # written, as numpy.array would.
+            destination[...] = _core.to_array(plan, pixels, extents, None, normalisation)
+            return destination
+        return _core.to_array(plan, pixels, extents, destination, normalisation)
+    return _core.to_array(plan, pixels, extents, None, normalisation)
+
+
+def _pixels_of(im: Image.Image, mode: str) -> Any:
+    """``im.im``, checked to be of the image's mode."""
     try:
         pixels = im.im
         pixels_mode = pixels.mode
@@ -171,120 +140,7 @@ def to_numpy(
         raise error from None
     if pixels_mode != mode:
         raise _mode_mismatch(mode, pixels_mode)
-    extents = (0, 0, *im.size) if box is None else _box_extents(box, *im.size)
-    if extents[2] - extents[0] > plan.widest:
-        plan = _modes.for_wide_rows(plan)
-    if out is not None:
-        shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
-        out = _destination(out, shape, plan.dtype, f"a mode {mode!r} image")
-        if _pillow.maps_memory(im):
-            # An image over memory it does not own (Image.frombuffer,
-            # fromarray) may be over out's: converted whole before out is
-            # written, as numpy.array would.
-            out[...] = _core.convert(plan, pixels, extents, None)
-            return out
-    return _core.convert(plan, pixels, extents, out)
-
-
-to_numpy.__doc__ = f"""Convert a Pillow image to a NumPy array.
-
-    With no options, the result has the dtype, shape and values of
-    ``numpy.array(im)``, and is C-contiguous and writable. The pixels are
-    written twice on the way, into a chunk of about 64 KiB that stays in
-    cache and into the result; ``numpy.array(im)`` writes them three times,
-    each time into memory as large as the image. The options are applied
-    while they are written.
-
-    Parameters
-    ----------
-    im : PIL.Image.Image
-        An image of any mode ``numpy.array`` can convert. A lazily opened
-        image is loaded first; errors from decoding it propagate unchanged.
-    out : numpy.ndarray or buffer, optional
-        Where to write the pixels instead of a new array: an ndarray of exactly
-        the result's shape and dtype, or any object exporting a writable,
-        C-contiguous buffer of exactly the result's size in bytes (a
-        ``bytearray``, an ``mmap.mmap``, ``SharedMemory.buf``, ...). Notes
-        says what it holds after an error.
-{_OPTIONS_DOC}
-
-    Returns
-    -------
-    numpy.ndarray
-        A new array that owns its memory; or ``out`` itself when ``out`` is an
-        ndarray; or a new ndarray viewing ``out``'s memory for other buffers.
-
-    Raises
-    ------
-    TypeError
-        ``im`` is not a ``PIL.Image.Image``, ``out`` is neither an ndarray nor
-        a buffer, or ``box`` is not 4 integers.
-    ValueError
-        The image is closed; its mode has no NumPy equivalent, or is not the
-        mode of its pixels (``im.im.mode``); an option does not apply to its
-        mode (the message lists what does); ``box`` is not within the image;
-        or ``out`` does not fit (wrong shape, dtype or size, read-only, not
-        C-contiguous).
-    MemoryError
-        There is no memory for the array.
-    RuntimeError
-        Pillow's encoder reported an error, or returned data that does not
-        fit the image (a working Pillow does neither).
-    Exception
-        Whatever loading a lazily opened image raises (``OSError`` for a
-        truncated or damaged file, ``PIL.Image.DecompressionBombError``, ...),
-        unchanged; and ``KeyboardInterrupt``, or whatever a signal handler
-        raises, when a signal arrives during the conversion.
-
-    Notes
-    -----
-    When ``to_numpy`` raises, ``out`` does not hold the image. What it holds:
-
-    - Nothing has been written to it when the arguments are rejected or the
-      image fails to load: every check, and the decoding of a lazily opened
-      image, comes before the first byte is written.
-    - When the conversion fails part way (Pillow's encoder fails, or a
-      signal handler raises, which is checked between chunks of about
-      64 KiB), ``out`` holds the image's first rows, converted, and its other
-      bytes are as they were. With ``layout="CHW"`` each plane holds its
-      first rows. How many rows is not reported.
-
-    An image made by ``Image.frombuffer`` or ``Image.fromarray`` may be the
-    pixels of someone else's memory (Pillow maps the buffer it is given in
-    some modes, and marks the image read-only), and that memory may be
-    ``out``'s. fastpil cannot see where an image's pixels are, so it converts
-    such an image into a new array first and copies that into ``out``: the
-    result is what the image held before the call, as with ``numpy.array``,
-    for one more write. A file that Pillow maps is mapped privately and
-    read-only; an ``out`` that maps the same file is not seen.
-
-    Rows wider than 67,108,856 pixels are too wide for the 4-byte raw modes
-    fastpil asks Pillow for in modes RGB and YCbCr; those are converted
-    through the 3-byte ones, as ``numpy.array`` converts them, more slowly.
-    Where Pillow's raw codecs refuse a row (more than 2**31 bits), fastpil
-    raises the ``MemoryError`` that ``numpy.array`` raises.
-
-    Mode ``"1"`` converts to bools stored as bytes 0 and 1. ``numpy.array``
-    stores its True as 0xFF, which NumPy does not guarantee to handle; the
-    values compare equal.
-
-    Examples
-    --------
-    >>> from PIL import Image
-    >>> import fastpil
-    >>> im = Image.new("RGB", (4, 3), (255, 128, 0))
-    >>> a = fastpil.to_numpy(im)
-    >>> a.shape, a.dtype
-    ((3, 4, 3), dtype('uint8'))
-    >>> a[0, 0]
-    array([255, 128,   0], dtype=uint8)
-    >>> fastpil.to_numpy(im, channels="BGR")[0, 0]
-    array([  0, 128, 255], dtype=uint8)
-    >>> fastpil.to_numpy(im, layout="CHW").shape
-    (3, 3, 4)
-    >>> fastpil.to_numpy(im, box=(1, 0, 3, 2)).shape
-    (2, 2, 3)
-    """
+    return pixels
 
 
 def to_numpy_batch(
@@ -299,109 +155,7 @@ def to_numpy_batch(
     mean: Any = None,
     std: Any = None,
 ) -> numpy.ndarray:
-    listed = list(images) if hasattr(images, "__len__") else None
-    iterator = iter(listed if listed is not None else images)
-    first: Any = next(iterator, _NOTHING)
-    if first is _NOTHING:
-        raise ValueError("images is empty: there is no image to take the shape from")
-    _check_member(0, first)
-    mode, size = first.mode, first.size
-
-    def check(index: int, im: Any) -> None:
-        _check_member(index, im)
-        if im.mode != mode or im.size != size:
-            msg = (
-                f"image {index} is mode {im.mode!r}, {im.size[0]}x{im.size[1]}; "
-                f"image 0 is mode {mode!r}, {size[0]}x{size[1]}: a batch needs them all alike"
-            )
-            raise ValueError(msg)
-
-    plan = _modes.plan(mode, channels, layout, dtype, scale, mean, std)
-    extents = (0, 0, *size) if box is None else _box_extents(box, *size)
-    if extents[2] - extents[0] > plan.widest:
-        plan = _modes.for_wide_rows(plan)
-    shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
-    options = {"channels": channels, "layout": layout, "box": box, "dtype": dtype}
-    options.update(scale=scale, mean=mean, std=std)
-    early: dict[int, numpy.ndarray] = {}  # images converted before the others
-    per_image = math.prod(shape) * plan.dtype.itemsize
-    if (
-        listed is None
-        and out is not None
-        and per_image == 0
-        and not isinstance(out, numpy.ndarray)
-    ):
-        # Empty images (an empty box): the size of out cannot say how many.
-        listed = [first, *iterator]
-        iterator = iter(listed[1:])
-    if listed is not None:
-        for index, each in enumerate(listed):
-            if not isinstance(each, Image.Image) or each.mode != mode or each.size != size:
-                check(index, each)
-    if out is not None:
-        count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
-        batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
-        if listed is not None and per_image:
-            # Images over memory they do not own may be over out's (see
-            # to_numpy): each is converted before any of out is written.
-            for index, each in enumerate(listed):
-                if _pillow.maps_memory(each):
-                    early[index] = to_numpy(each, **options)
-    else:
-        count = len(listed) if listed is not None else _first_capacity(shape, plan.dtype)
-        batch = numpy.empty((count, *shape), plan.dtype)
-    # NumPy cannot make a flat view of an empty array, nor is one needed.
-    flat = batch.data.cast("B") if per_image else memoryview(b"")
-    convert_into = _core.convert_into
-    converted = offset = 0
-    try:
-        for im in itertools.chain((first,), iterator):
-            if listed is None:
-                check(converted, im)
-            if converted == count:
-                if out is not None:
-                    msg = f"images gave more than the {count} that out holds"
-                    raise ValueError(msg)
-                # Growing in place: realloc moves large blocks with mremap on
-                # Linux, so this copies little. Nothing but `flat` views `batch`.
-                flat.release()
-                count *= 2
-                batch.resize((count, *shape), refcheck=False)
-                flat = batch.data.cast("B") if per_image else memoryview(b"")
-            _load(im)
-            if im.mode != mode or im.size != size:
-                # A few file formats settle mode or size only when decoded.
-                check(converted, im)
-            try:
-                pixels = im.im
-                pixels_mode = pixels.mode
-            except ValueError:
-                error = _pillow.closed_error(im)
-                if error is None:
-                    raise
-                raise error from None
-            if pixels_mode != mode:
-                raise _mode_mismatch(mode, pixels_mode)
-            if converted in early:
-                batch[converted] = early.pop(converted)
-            elif per_image and out is not None and _pillow.maps_memory(im):
-                # From an iterator, an image is read when it comes.
-                batch[converted] = _core.convert(plan, pixels, extents, None)
-            elif per_image:
-                convert_into(plan, pixels, extents, flat, offset)
-            converted += 1
-            offset += per_image
-    finally:
-        flat.release()
-    if converted != count:
-        if out is not None:
-            msg = f"images gave {converted} images; out holds {count}"
-            raise ValueError(msg)
-        batch.resize((converted, *shape), refcheck=False)
-    return batch
-
-
-to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
+    """Convert images of one size and mode into one array.
 
     The result has shape ``(N, *to_numpy(im).shape)``: ``(N, H, W, C)``, or
     ``(N, C, H, W)`` with ``layout="CHW"``. Each image is written in place;
@@ -421,7 +175,8 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
         Where to write the batch: an ndarray of exactly the result's shape and
         dtype, or a writable, C-contiguous buffer of exactly its size in
         bytes. With a generator, the number of images is taken from ``out``.
-{_OPTIONS_DOC}
+    channels, layout, box, dtype, scale, mean, std : optional
+        As for `to_numpy`, for every image.
 
     Returns
     -------
@@ -468,6 +223,98 @@ to_numpy_batch.__doc__ = f"""Convert images of one size and mode into one array.
     >>> fastpil.to_numpy_batch(images, layout="CHW", channels="BGR").shape
     (5, 3, 3, 4)
     """
+    listed = list(images) if hasattr(images, "__len__") else None
+    iterator = iter(listed if listed is not None else images)
+    first: Any = next(iterator, _NOTHING)
+    if first is _NOTHING:
+        raise ValueError("images is empty: there is no image to take the shape from")
+    _check_member(0, first)
+    mode, size = first.mode, first.size
+
+    def check(index: int, im: Any) -> None:
+        _check_member(index, im)
+        if im.mode != mode or im.size != size:
+            msg = (
+                f"image {index} is mode {im.mode!r}, {im.size[0]}x{im.size[1]}; "
+                f"image 0 is mode {mode!r}, {size[0]}x{size[1]}: a batch needs them all alike"
+            )
+            raise ValueError(msg)
+
+    plan = _modes.plan(mode, channels, layout, dtype, scale, mean is not None or std is not None)
+    normalisation = _modes.normalisation(plan, mean, std)
+    extents = (0, 0, *size) if box is None else _box_extents(box, *size)
+    if extents[2] - extents[0] > plan.widest:
+        plan = _modes.for_wide_rows(plan)
+    shape = plan.shape(extents[2] - extents[0], extents[3] - extents[1])
+    per_image = math.prod(shape) * plan.dtype.itemsize
+    if (
+        listed is None
+        and out is not None
+        and per_image == 0
+        and not isinstance(out, numpy.ndarray)
+    ):
+        # Empty images (an empty box): the size of out cannot say how many.
+        listed = [first, *iterator]
+        iterator = iter(listed[1:])
+    if listed is not None:
+        for index, each in enumerate(listed):
+            if not isinstance(each, Image.Image) or each.mode != mode or each.size != size:
+                check(index, each)
+    early: dict[int, numpy.ndarray] = {}  # images converted before the others
+    if out is not None:
+        count = len(listed) if listed is not None else _batch_count(out, shape, plan.dtype)
+        batch = _destination(out, (count, *shape), plan.dtype, f"a batch of {count} images")
+        if listed is not None and per_image:
+            # Images over memory they do not own may be over out's (see
+            # to_numpy): each is converted before any of out is written.
+            for index, each in enumerate(listed):
+                if _pillow.maps_memory(each):
+                    _load(each)
+                    pixels = _pixels_of(each, mode)
+                    early[index] = _core.to_array(plan, pixels, extents, None, normalisation)
+    else:
+        count = len(listed) if listed is not None else _first_capacity(shape, plan.dtype)
+        batch = numpy.empty((count, *shape), plan.dtype)
+    # NumPy cannot make a flat view of an empty array, nor is one needed.
+    flat = batch.data.cast("B") if per_image else memoryview(b"")
+    into_buffer = _core.into_buffer
+    converted = offset = 0
+    try:
+        for im in itertools.chain((first,), iterator):
+            if listed is None:
+                check(converted, im)
+            if converted == count:
+                if out is not None:
+                    msg = f"images gave more than the {count} that out holds"
+                    raise ValueError(msg)
+                # Growing in place: realloc moves large blocks with mremap on
+                # Linux, so this copies little. Nothing but `flat` views `batch`.
+                flat.release()
+                count *= 2
+                batch.resize((count, *shape), refcheck=False)
+                flat = batch.data.cast("B") if per_image else memoryview(b"")
+            _load(im)
+            if im.mode != mode or im.size != size:
+                # A few file formats settle mode or size only when decoded.
+                check(converted, im)
+            pixels = _pixels_of(im, mode)
+            if converted in early:
+                batch[converted] = early.pop(converted)
+            elif per_image and out is not None and _pillow.maps_memory(im):
+                # From an iterator, an image is read when it comes.
+                batch[converted] = _core.to_array(plan, pixels, extents, None, normalisation)
+            elif per_image:
+                into_buffer(plan, pixels, extents, flat, offset, normalisation)
+            converted += 1
+            offset += per_image
+    finally:
+        flat.release()
+    if converted != count:
+        if out is not None:
+            msg = f"images gave {converted} images; out holds {count}"
+            raise ValueError(msg)
+        batch.resize((converted, *shape), refcheck=False)
+    return batch
 
 
 _NOTHING = object()

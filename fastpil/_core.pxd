@@ -40,13 +40,8 @@ cdef extern from "transforms.hpp" namespace "fastpil":
         float scale[4]
         float offset[4]
 
-    cdef struct ChunkTransform:
-        size_t in_unit
-        size_t out_unit
-        size_t planes
-        size_t value_bytes
-
-    const char *validate(const TransformSpec &spec, ChunkTransform *shape)
+    const char *validate(const TransformSpec &spec)
+    size_t planes_of(const TransformSpec &spec)
 
 
 cdef extern from "kernels.hpp" namespace "fastpil":

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy
+from PIL import Image
 from typing_extensions import Self, disjoint_base
 
 __version__: str
@@ -40,9 +41,9 @@ class Transform:
     @property
     def output(self) -> Output: ...
     @property
-    def scale(self) -> tuple[float, ...]: ...
+    def floating(self) -> bool: ...
     @property
-    def offset(self) -> tuple[float, ...]: ...
+    def planes(self) -> int: ...
     # Built once, in __new__ (Cython's __cinit__): __init__ takes nothing.
     def __new__(
         cls,
@@ -52,8 +53,6 @@ class Transform:
         *,
         sample: Sample | int = ...,
         output: Output | int = ...,
-        scale: Sequence[float] = (),
-        offset: Sequence[float] = (),
     ) -> Self: ...
 
 @disjoint_base
@@ -72,6 +71,12 @@ class Plan:
     def planar(self) -> bool: ...
     @property
     def packed_pixel(self) -> int: ...
+    @property
+    def widest(self) -> int: ...
+    @property
+    def divisor(self) -> float: ...
+    @property
+    def floating(self) -> bool: ...
     def __new__(
         cls,
         mode: str,
@@ -81,17 +86,42 @@ class Plan:
         channels: int,
         planar: bool,
         packed_pixel: int,
+        *,
+        widest: int = ...,
+        divisor: float = ...,
     ) -> Self: ...
     def shape(self, width: int, height: int) -> tuple[int, ...]: ...
 
-def convert(
+_Normalisation = tuple[tuple[float, ...], tuple[float, ...]] | None
+
+plans: dict[tuple[Any, ...], Plan]
+
+def to_numpy(
+    im: Image.Image,
+    *,
+    out: Any = None,
+    channels: str | Sequence[str] | None = None,
+    layout: str = "HWC",
+    box: tuple[int, int, int, int] | None = None,
+    dtype: Any = None,
+    scale: bool = False,
+    mean: Any = None,
+    std: Any = None,
+) -> numpy.ndarray: ...
+def to_array(
     plan: Plan,
     imaging: Any,
     extents: tuple[int, int, int, int],
     out: numpy.ndarray[Any, Any] | None = None,
-) -> numpy.ndarray[Any, Any]: ...
-def convert_into(
-    plan: Plan, imaging: Any, extents: tuple[int, int, int, int], dest: Any, offset: int
+    normalisation: _Normalisation = None,
+) -> numpy.ndarray: ...
+def into_buffer(
+    plan: Plan,
+    imaging: Any,
+    extents: tuple[int, int, int, int],
+    dest: Any,
+    offset: int,
+    normalisation: _Normalisation = None,
 ) -> None: ...
 def decode_array(
     imaging: Any, mode: str, rawmode: str, array: Any, bands: tuple[int, ...], fill: bool
@@ -99,5 +129,11 @@ def decode_array(
 def simd_paths() -> tuple[str, ...]: ...
 def simd_path() -> str: ...
 def select_simd_path(name: str) -> None: ...
-def _transform(transform: Transform, src: Any, dst: Sequence[Any]) -> None: ...
+def _transform(
+    transform: Transform,
+    src: Any,
+    dst: Sequence[Any],
+    affine: tuple[Sequence[float], Sequence[float]] | None = None,
+) -> None: ...
+def _count_kernel_overlaps(on: bool) -> None: ...
 def _kernel_overlaps() -> int: ...

@@ -17,12 +17,11 @@ import numpy
 from PIL import Image, ImageMode
 
 from . import _core, _pillow
+from ._modes import LAYOUTS
 
-LAYOUTS = ("HWC", "CHW")
 
-
-class _Kind(NamedTuple):
-    """What fromarray makes of arrays of one dtype, channel count and mode."""
+class _Decoding(NamedTuple):
+    """How fromarray decodes arrays of one dtype, channel count and mode."""
 
     mode: str  # of the image
     rawmode: str  # the decoder's raw mode for the array's own bytes
@@ -39,27 +38,29 @@ class _Refusal(NamedTuple):
 # Answers and refusals alike are kept, so that asking again costs a lookup:
 # a refusal as little as Pillow's own. Kept for this many kinds at most, since
 # the keys come from the caller (any dtype, channel count and mode string).
-_KINDS_KEPT = 1024
-_kinds: dict[tuple[Any, ...], _Kind | _Refusal] = {}
-_kinds_lock = threading.Lock()
+_DECODINGS_KEPT = 1024
+_decodings: dict[tuple[Any, ...], _Decoding | _Refusal] = {}
+_decodings_lock = threading.Lock()
 
 
-def _kind(dtype: numpy.dtype[Any], ndim: int, tail: tuple[int, ...], mode: str | None) -> _Kind:
+def _decoding(
+    dtype: numpy.dtype[Any], ndim: int, tail: tuple[int, ...], mode: str | None
+) -> _Decoding:
     key = (dtype.str, ndim, tail, mode)
-    found = _kinds.get(key)
+    found = _decodings.get(key)
     if found is None:
-        found = _find_kind(dtype, ndim, tail, mode)
-        with _kinds_lock:
-            if len(_kinds) < _KINDS_KEPT:
-                _kinds[key] = found
+        found = _find_decoding(dtype, ndim, tail, mode)
+        with _decodings_lock:
+            if len(_decodings) < _DECODINGS_KEPT:
+                _decodings[key] = found
     if type(found) is _Refusal:
         raise found.error(found.message)
     return found  # type: ignore[return-value]
 
 
-def _find_kind(
+def _find_decoding(
     dtype: numpy.dtype[Any], ndim: int, tail: tuple[int, ...], mode: str | None
-) -> _Kind | _Refusal:
+) -> _Decoding | _Refusal:
     # Pillow's own answer, for an array of one pixel of this kind: the mode,
     # or the refusal with its reason. Pillow's fromarray as it was at import,
     # never the patch's, which asks here.
@@ -77,7 +78,7 @@ def _find_kind(
     # fromarray's raw mode: the mode asked for, or the one its table gives.
     table = _pillow.FROMARRAY_TYPEMAP
     rawmode = mode if mode is not None else table[(1, 1, *tail), dtype.str][1]
-    return _Kind(probe.mode, rawmode, tuple(ImageMode.getmode(probe.mode).bands))
+    return _Decoding(probe.mode, rawmode, tuple(ImageMode.getmode(probe.mode).bands))
 
 
 def _hwc(a: numpy.ndarray, layout: str) -> numpy.ndarray:
@@ -114,38 +115,7 @@ def _band_order(channels: Any, bands: tuple[str, ...], count: int, mode: str) ->
 def to_image(
     a: Any, mode: str | None = None, *, channels: Any = None, layout: str = "HWC"
 ) -> Image.Image:
-    array = numpy.asarray(a)
-    if array.ndim == 0:
-        raise ValueError("to_image() takes an array of 1 to 3 dimensions, not a scalar")
-    hwc = _hwc(array, layout)
-    kind = _kind(hwc.dtype, hwc.ndim, hwc.shape[2:], mode)
-    count = hwc.shape[2] if hwc.ndim == 3 else 0
-    order = _band_order(channels, kind.bands, count, kind.mode)
-    height = hwc.shape[0]
-    width = 1 if hwc.ndim == 1 else hwc.shape[1]
-    if width == 0 or height == 0:
-        # Nothing to decode; Pillow before 10 cannot decode nothing (its
-        # fromarray fails on an empty array), but makes empty images.
-        return Image.new(kind.mode, (width, height))
-    rawmode = kind.rawmode
-    # RGB and YCbCr are packed into their 4-byte raw mode, which measured
-    # faster than Pillow's unpacker of 3-byte pixels even for a contiguous
-    # array, unless their rows are too wide for it; any other array whose
-    # rows are the raw data already is decoded in place (the core sees that).
-    fill = (
-        hwc.dtype.itemsize == 1
-        and rawmode == kind.mode
-        and rawmode in _pillow.FOUR_BYTE_RAW
-        and width <= _WIDEST_FOUR_BYTE_ROW
-    )
-    if fill:
-        rawmode = _pillow.FOUR_BYTE_RAW[rawmode]
-    im = Image.new(kind.mode, (width, height))
-    _core.decode_array(im.im, kind.mode, rawmode, hwc, order, fill)
-    return im
-
-
-to_image.__doc__ = """Make a Pillow image of an array, as ``Image.fromarray`` would, in one pass.
+    """Make a Pillow image of an array, as ``Image.fromarray`` would, in one pass.
 
     Parameters
     ----------
@@ -197,22 +167,41 @@ to_image.__doc__ = """Make a Pillow image of an array, as ``Image.fromarray`` wo
     >>> fastpil.to_image(numpy.zeros((3, 4, 5), numpy.uint8), layout="CHW").size
     (5, 4)
     """
+    array = numpy.asarray(a)
+    if array.ndim == 0:
+        raise ValueError("to_image() takes an array of 1 to 3 dimensions, not a scalar")
+    hwc = _hwc(array, layout)
+    decoding = _decoding(hwc.dtype, hwc.ndim, hwc.shape[2:], mode)
+    count = hwc.shape[2] if hwc.ndim == 3 else 0
+    order = _band_order(channels, decoding.bands, count, decoding.mode)
+    height = hwc.shape[0]
+    width = 1 if hwc.ndim == 1 else hwc.shape[1]
+    if width == 0 or height == 0:
+        # Nothing to decode; Pillow before 10 cannot decode nothing (its
+        # fromarray fails on an empty array), but makes empty images.
+        return Image.new(decoding.mode, (width, height))
+    rawmode = decoding.rawmode
+    # RGB and YCbCr are packed into their 4-byte raw mode, which measured
+    # faster than Pillow's unpacker of 3-byte pixels even for a contiguous
+    # array, unless their rows are too wide for it; any other array whose
+    # rows are the raw data already is decoded in place (the core sees that).
+    fill = (
+        hwc.dtype.itemsize == 1
+        and rawmode == decoding.mode
+        and rawmode in _pillow.FOUR_BYTE_RAW
+        and width <= _pillow.WIDEST_FOUR_BYTE_ROW
+    )
+    if fill:
+        rawmode = _pillow.FOUR_BYTE_RAW[rawmode]
+    im = Image.new(decoding.mode, (width, height))
+    _core.decode_array(im.im, decoding.mode, rawmode, hwc, order, fill)
+    return im
 
 
 def to_images(
     batch: Any, mode: str | None = None, *, channels: Any = None, layout: str = "HWC"
 ) -> list[Image.Image]:
-    array = numpy.asarray(batch)
-    if array.ndim < 3:
-        msg = (
-            "to_images() takes a batch of arrays, (N, H, W[, C]) or (N, C, H, W), "
-            f"not {array.shape}"
-        )
-        raise ValueError(msg)
-    return [to_image(each, mode, channels=channels, layout=layout) for each in array]
-
-
-to_images.__doc__ = """Make one image of each array of a batch.
+    """Make one image of each array of a batch.
 
     Parameters
     ----------
@@ -239,9 +228,14 @@ to_images.__doc__ = """Make one image of each array of a batch.
     >>> [im.size for im in fastpil.to_images(batch, layout="CHW")]
     [(6, 8), (6, 8)]
     """
-
-
-_WIDEST_FOUR_BYTE_ROW = _pillow.widest_row(32)
+    array = numpy.asarray(batch)
+    if array.ndim < 3:
+        msg = (
+            "to_images() takes a batch of arrays, (N, H, W[, C]) or (N, C, H, W), "
+            f"not {array.shape}"
+        )
+        raise ValueError(msg)
+    return [to_image(each, mode, channels=channels, layout=layout) for each in array]
 
 
 def fromarray_maps(a: numpy.ndarray, mode: str | None) -> bool:
@@ -249,4 +243,4 @@ def fromarray_maps(a: numpy.ndarray, mode: str | None) -> bool:
     one: the array's own memory when it is C-contiguous, else a copy of it
     from ``tobytes()``. Either way its image is read-only. Raises what
     fromarray would, for arrays it refuses."""
-    return _kind(a.dtype, a.ndim, a.shape[2:], mode).rawmode in _pillow.MAPMODES
+    return _decoding(a.dtype, a.ndim, a.shape[2:], mode).rawmode in _pillow.MAPMODES

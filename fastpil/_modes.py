@@ -1,8 +1,11 @@
-"""How each Pillow mode becomes an array.
+"""How each Pillow mode becomes an array: plans.
 
-For every (mode, channels, layout): the dtype of the result, its channel axis,
-the raw mode fastpil asks Pillow's encoder for, and the chunk transform that
-turns that raw mode into the result's bytes.
+For every (mode, channels, layout), and with a float dtype and scale: the
+dtype of the result, its channel axis, the raw mode fastpil asks Pillow's
+encoder for, and the chunk transform that turns that raw mode into the
+result's bytes. The values of mean and std are no part of a plan: they are
+checked for every conversion (normalisation()), and the shell makes them each
+channel's scale and offset.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PIL import Image, ImageMode
 from . import _core, _pillow
 from ._core import Kind, Output, Plan, Sample, Transform
 
+# The layouts of an array's axes: the channel axis last, or first.
 LAYOUTS = ("HWC", "CHW")
 
 # How Pillow's raw encoder emits each multi-band mode most cheaply: the raw
@@ -117,14 +121,9 @@ def _pixels(mode: str, bands: tuple[str, ...], dtype: Any, channels: Any, layout
     return _Pixels(rawmode, pixel_bytes, None, count, planar)
 
 
-# Pillow's codecs take rows of at most this many pixels in a 4-byte raw mode,
-# a quarter fewer than in the 3-byte one numpy.array uses (_pillow.widest_row).
-_WIDEST_FOUR_BYTE_ROW = _pillow.widest_row(32)
-
-
 def _widest(rawmode: str) -> int:
     """The widest row a plan for ``rawmode`` converts (for_wide_rows says why)."""
-    return _WIDEST_FOUR_BYTE_ROW if rawmode in _THREE_BYTE_RAW else sys.maxsize
+    return _pillow.WIDEST_FOUR_BYTE_ROW if rawmode in _THREE_BYTE_RAW else sys.maxsize
 
 
 def _integer_plan(mode: str, dtype: Any, pixels: _Pixels) -> Plan:
@@ -133,7 +132,8 @@ def _integer_plan(mode: str, dtype: Any, pixels: _Pixels) -> Plan:
     if pattern is None:
         # NumPy's bools must be 0 or 1; raw mode "L" gives 0 or 255.
         kind = Kind.to_bool if mode == "1" else Kind.copy
-        return Plan(mode, rawmode, Transform(kind), dtype, count, planar, pixel_bytes, widest=widest)
+        transform = Transform(kind)
+        return Plan(mode, rawmode, transform, dtype, count, planar, pixel_bytes, widest=widest)
     if planar:
         transform = Transform(Kind.planar, pixel_bytes, pattern)
     elif pattern == bytes(range(pixel_bytes)):
@@ -166,9 +166,7 @@ def for_wide_rows(plan: Plan) -> Plan:
     kind = t.kind
     if kind == Kind.interleaved and pattern == b"\0\1\2":
         kind, pattern = Kind.copy, b""  # the 3-byte pixels are the array's
-    transform = Transform(
-        kind, 3, pattern, sample=t.sample, output=t.output, scale=t.scale, offset=t.offset
-    )
+    transform = Transform(kind, 3, pattern, sample=t.sample, output=t.output)
     found = Plan(
         plan.mode,
         _THREE_BYTE_RAW[plan.rawmode],
@@ -177,10 +175,10 @@ def for_wide_rows(plan: Plan) -> Plan:
         plan.channels,
         plan.planar,
         3,
+        divisor=plan.divisor,
     )
     with _plans_lock:
-        if len(_wide_plans) < _FLOAT_PLANS_KEPT:
-            _wide_plans[plan] = found
+        _wide_plans[plan] = found
     return found
 
 
@@ -217,72 +215,85 @@ def _sample(mode: str, dtype: Any) -> tuple[Sample, float]:
     raise ValueError(msg)
 
 
-def _number(name: str, value: Any) -> float:
-    """``value`` as a float, if it is a real number (and not a bool)."""
-    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError
-    try:
-        return float(value)
-    except OverflowError:
-        raise ValueError(f"{name}={reprlib.repr(value)} is too large for a float") from None
+# Types of numbers taken as they come: every other is checked the long way.
+_PLAIN_NUMBERS = {float, int}
 
 
 def _per_channel(name: str, value: Any, count: int, default: float) -> tuple[float, ...]:
-    """``value``, a number or a sequence of numbers, as one float per channel."""
+    """``value``, a number or a sequence of numbers, as one float per channel.
+
+    Runs for every conversion with float options: plain floats and ints, and
+    tuples and lists of them, take the short way.
+    """
     if value is None:
         return (default,) * count
-    wrong = f"{name} must be a number or {count} numbers, one per channel, not {reprlib.repr(value)}"
+    kind = type(value)
+    try:
+        if kind is float or kind is int:
+            values: tuple[float, ...] = (float(value),)
+        elif (kind is tuple or kind is list) and {type(v) for v in value} <= _PLAIN_NUMBERS:
+            values = tuple(map(float, value))
+        else:
+            values = tuple(_numbers(name, value, count))
+    except OverflowError:
+        raise ValueError(f"{name}={reprlib.repr(value)} is too large for a float") from None
+    for v in values:
+        if not math.isfinite(v):
+            raise ValueError(f"{name}={value!r} must be finite")
+        if v == 0.0 and name == "std":
+            raise ValueError(f"std={value!r} must not be zero")
+    if len(values) == count:
+        return values
+    if len(values) == 1 and kind is not tuple and kind is not list:
+        return values * count  # one number for every channel
+    msg = (
+        f"{name}={value!r} has {len(values)} values; the result has {count} "
+        f"channel{'s' if count != 1 else ''}: give one number, or one per channel"
+    )
+    raise ValueError(msg)
+
+
+def _numbers(name: str, value: Any, count: int) -> list[float]:
+    """_per_channel's values other than plain numbers and their tuples and
+    lists: NumPy's numbers and arrays, say. One number is a list of one."""
     if isinstance(value, numpy.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, (numbers.Real, numpy.bool_)):
-        try:
-            values = [_number(name, value)] * count
-        except TypeError:
-            raise TypeError(wrong) from None
-    else:
-        # Any sequence of numbers (a list, a tuple, a 1-d array); not a
-        # string, bytes or a mapping, whose items are not the numbers meant.
-        if isinstance(value, (str, bytes, bytearray, memoryview, Mapping)) or not (
-            isinstance(value, Sequence)
-            or (isinstance(value, numpy.ndarray) and value.ndim == 1)
-        ):
-            raise TypeError(wrong)
-        try:
-            values = [_number(name, v) for v in value]
-        except TypeError:
-            raise TypeError(wrong) from None
-        if len(values) != count:
-            msg = (
-                f"{name}={value!r} has {len(values)} values; the result has {count} "
-                f"channel{'s' if count != 1 else ''}: give one number, or one per channel"
-            )
-            raise ValueError(msg)
-    if not all(math.isfinite(v) for v in values):
-        raise ValueError(f"{name}={value!r} must be finite")
-    if name == "std" and 0.0 in values:
-        raise ValueError(f"std={value!r} must not be zero")
-    return tuple(values)
+        return [_number(name, value, value, count)]
+    # Any sequence of numbers (a 1-d array, say); not a string, bytes or a
+    # mapping, whose items are not the numbers meant.
+    if isinstance(value, (str, bytes, bytearray, memoryview, Mapping)) or not (
+        isinstance(value, Sequence) or (isinstance(value, numpy.ndarray) and value.ndim == 1)
+    ):
+        raise _not_numbers(name, value, count)
+    return [_number(name, v, value, count) for v in value]
+
+
+def _number(name: str, value: Any, given: Any, count: int) -> float:
+    """``value`` as a float, if it is a real number (and not a bool)."""
+    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Real):
+        raise _not_numbers(name, given, count)
+    return float(value)
+
+
+def _not_numbers(name: str, value: Any, count: int) -> TypeError:
+    return TypeError(
+        f"{name} must be a number or {count} numbers, one per channel, not {reprlib.repr(value)}"
+    )
 
 
 def _find_plan(
-    mode: str,
-    channels: Any,
-    layout: str,
-    dtype: Any = None,
-    scale: bool = False,
-    mean: Any = None,
-    std: Any = None,
+    mode: str, channels: Any, layout: str, dtype: Any, scale: Any, normalised: bool
 ) -> Plan:
     own, bands = _describe(mode)
     pixels = _pixels(mode, bands, own, channels, layout)
     if not isinstance(scale, (bool, numpy.bool_)):
         raise TypeError(f"scale must be True or False, not {scale!r}")
-    floating = scale or mean is not None or std is not None
     try:
         wanted = own if dtype is None else numpy.dtype(dtype)
     except TypeError:
         raise TypeError(f"dtype={dtype!r} is not a NumPy dtype") from None
-    if wanted == own and not floating:
+    if wanted == own and not scale and not normalised:
         return _integer_plan(mode, own, pixels)
     if wanted.kind != "f":
         if wanted != own:
@@ -290,12 +301,8 @@ def _find_plan(
                 f"dtype={dtype!r}: mode {mode!r} converts to its own dtype ({own}) or to a "
                 f"floating one ({', '.join(map(str, _FLOAT_OUTPUTS))})"
             )
-        else:
-            msg = (
-                "scale, mean and std need a floating dtype: "
-                f"dtype={' or '.join(map(str, _FLOAT_OUTPUTS))}"
-            )
-        raise ValueError(msg)
+            raise ValueError(msg)
+        raise _needs_float()
     if wanted not in _FLOAT_OUTPUTS:
         msg = (
             f"dtype={dtype!r}: the float pass writes "
@@ -306,20 +313,6 @@ def _find_plan(
         msg = f"scale=True has no meaning for mode {mode!r}: {_NO_SCALE[mode]}"
         raise ValueError(msg)
     sample, largest = _sample(mode, own)
-    count = max(pixels.channels, 1)
-    means = _per_channel("mean", mean, count, 0.0)
-    stds = _per_channel("std", std, count, 1.0)
-    # Mode 1 arrives as bytes of 0 or 255 for values 0 and 1.
-    divisor = (largest if scale else 1.0) * (255.0 if mode == "1" else 1.0)
-    factors = tuple(1.0 / (divisor * s) for s in stds)
-    offsets = tuple(-m / s for m, s in zip(means, stds, strict=True))
-    biggest = float(numpy.finfo(numpy.float32).max)
-    if not all(abs(v) <= biggest for v in (*factors, *offsets)):
-        msg = (
-            f"mean={mean!r} and std={std!r}: the kernels compute in float32, where "
-            f"1 / std and mean / std must stay below {biggest:.3g}"
-        )
-        raise ValueError(msg)
     pattern = pixels.pattern
     if pattern is None:
         # The whole pixel, in order: one sample, or the bytes of a mode with
@@ -327,14 +320,10 @@ def _find_plan(
         pattern = bytes(range(pixels.pixel_bytes)) if sample == Sample.u8 else b"\0"
     kind = Kind.float_planar if pixels.planar else Kind.float_interleaved
     transform = Transform(
-        kind,
-        pixels.pixel_bytes,
-        pattern,
-        sample=sample,
-        output=_FLOAT_OUTPUTS[wanted],
-        scale=factors,
-        offset=offsets,
+        kind, pixels.pixel_bytes, pattern, sample=sample, output=_FLOAT_OUTPUTS[wanted]
     )
+    # Mode 1 arrives as bytes of 0 or 255 for values 0 and 1.
+    divisor = (largest if scale else 1.0) * (255.0 if mode == "1" else 1.0)
     return Plan(
         mode,
         pixels.rawmode,
@@ -344,6 +333,13 @@ def _find_plan(
         pixels.planar,
         pixels.pixel_bytes,
         widest=_widest(pixels.rawmode),
+        divisor=divisor,
+    )
+
+
+def _needs_float() -> ValueError:
+    return ValueError(
+        f"scale, mean and std need a floating dtype: dtype={' or '.join(map(str, _FLOAT_OUTPUTS))}"
     )
 
 
@@ -355,8 +351,10 @@ def _check(mode: str, plan: Plan) -> None:
     not fill the array, and the mode is refused instead of read out of bounds.
     """
     probe = Image.new(mode, (3, 2))
+    count = plan.channels or 1
+    normalisation = ((0.0,) * count, (1.0,) * count) if plan.floating else None
     try:
-        _core.convert(plan, probe.im, (0, 0, 3, 2))
+        _core.to_array(plan, probe.im, (0, 0, 3, 2), None, normalisation)
     except (OSError, RuntimeError, ValueError) as error:
         msg = (
             f"mode {mode!r} cannot be converted to {plan.channels or 1} band(s) of "
@@ -365,9 +363,12 @@ def _check(mode: str, plan: Plan) -> None:
         raise ValueError(msg) from None
 
 
-# Read without the lock (a dict lookup is atomic, with or without the GIL);
-# filled under it, so that each plan is worked out and checked once.
-_plans: dict[tuple[str, Any, str], Plan] = {}
+# Plans are kept in _core.plans, where to_numpy's compiled fast path looks for
+# the plain ones: keyed by (mode, channels, layout) without float options, by
+# (mode, channels, layout, dtype, scale, normalised) with them; discrete
+# choices only, as many as a program uses. Read without the lock (a dict lookup is atomic, with
+# or without the GIL); filled under it, so that each plan is worked out and
+# checked once.
 _plans_lock = threading.Lock()
 
 
@@ -376,140 +377,49 @@ def plan(
     channels: Any = None,
     layout: str = "HWC",
     dtype: Any = None,
-    scale: bool = False,
-    mean: Any = None,
-    std: Any = None,
+    scale: Any = False,
+    normalised: bool = False,
 ) -> Plan:
-    """The plan for these options, worked out once per process."""
-    if dtype is not None or scale is not False or mean is not None or std is not None:
-        return _float_plan(mode, channels, layout, dtype, scale, mean, std)
+    """The plan for these options, worked out once per process; ``normalised``
+    when a mean or a std is given (their values are no part of a plan)."""
+    if dtype is None and scale is False and not normalised:
+        key: tuple[Any, ...] = (mode, channels, layout)
+    elif scale is True or scale is False or isinstance(scale, numpy.bool_):
+        key = (mode, channels, layout, dtype, bool(scale), normalised)
+    else:
+        return _find_plan(mode, channels, layout, dtype, scale, normalised)  # refuses 1 for True
     try:
-        return _plans[mode, channels, layout]
-    except KeyError:
-        key = (mode, channels, layout)
+        found = _core.plans.get(key)
     except TypeError:
-        # A list of band names, say: a tuple of them is a key for the cache.
-        # Options that cannot be one (a set of names) are never valid, and
+        # A list of band names, say: its tuple is a key. Options that cannot
+        # be one (a set of names, an unhashable dtype) are never valid, and
         # _find_plan says why.
-        key = (mode, _hashable(channels), layout)
         try:
-            found = _plans.get(key)
+            key = (mode, tuple(channels), *key[2:])
+            found = _core.plans.get(key)
         except TypeError:
-            return _find_plan(mode, channels, layout)
-        if found is not None:
-            return found
-    return _cached(_plans, key, lambda: _find_plan(mode, channels, layout), mode)
-
-
-# Plans with a dtype, scale, mean or std: as many as a program uses different
-# means and standard deviations, which may be one per image. Kept in a cache
-# of their own, emptied when it reaches this size.
-_FLOAT_PLANS_KEPT = 256
-_float_plans: dict[tuple[Any, ...], Plan] = {}
-
-
-# The types of numbers that can be a cache key as they are: an int and a
-# float that compare equal give the same plan, and bool, which would compare
-# equal to 1 but is refused, is not among them.
-_PLAIN_NUMBERS = (int, float)
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as a cache key when it is None, a plain number or a tuple or
-    list of them; else None (a key is then built the long way)."""
-    kind = type(value)
-    if value is None or kind in _PLAIN_NUMBERS:
-        return value
-    if kind is tuple or kind is list:
-        for v in value:
-            if type(v) not in _PLAIN_NUMBERS:
-                return None
-        return tuple(value)
-    return None
-
-
-def _float_plan(
-    mode: str, channels: Any, layout: str, dtype: Any, scale: Any, mean: Any, std: Any
-) -> Plan:
-    # The common call, the same plain numbers every time: its arguments are
-    # the key. Building the key the long way costs more than converting a
-    # small image.
-    plain_mean, plain_std = _plain(mean), _plain(std)
-    if (
-        type(scale) is bool
-        and (mean is None or plain_mean is not None)
-        and (std is None or plain_std is not None)
-        and (channels is None or type(channels) is str)
-    ):
-        plain_key = ("plain", mode, channels, layout, dtype, scale, plain_mean, plain_std)
-        try:
-            found = _float_plans.get(plain_key)
-        except TypeError:
-            pass  # an unhashable dtype: refused below
-        else:
-            if found is not None:
-                return found
-            return _cached_float_plan(plain_key, mode, channels, layout, dtype, scale, mean, std)
-    if type(scale) is not bool:
-        if not isinstance(scale, numpy.bool_):
-            return _find_plan(mode, channels, layout, dtype, scale, mean, std)  # refuses it
-        scale = bool(scale)
-    try:
-        key = (
-            mode,
-            _hashable(channels),
-            layout,
-            dtype,
-            scale,
-            _number_key(mean),
-            _number_key(std),
-        )
-        found = _float_plans.get(key)
-    except TypeError:
-        # Options that cannot be a key are not valid, and _find_plan says why.
-        return _find_plan(mode, channels, layout, dtype, scale, mean, std)
+            return _find_plan(mode, channels, layout, dtype, scale, normalised)
     if found is not None:
         return found
-    return _cached_float_plan(key, mode, channels, layout, dtype, scale, mean, std)
-
-
-def _cached_float_plan(key: Any, mode: str, *options: Any) -> Plan:
-    """The plan cached under ``key``, worked out from ``options`` if none is,
-    in a cache that is emptied when it is full."""
-
-    def fresh() -> Plan:
-        if len(_float_plans) >= _FLOAT_PLANS_KEPT:
-            _float_plans.clear()
-        return _find_plan(mode, *options)
-
-    return _cached(_float_plans, key, fresh, mode)
-
-
-def _number_key(value: Any) -> Any:
-    """``value`` (a number or numbers) as a cache key that tells True from 1."""
-    if isinstance(value, (bool, numpy.bool_)):
-        return ("bool", bool(value))
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, (Sequence, numpy.ndarray)) and not isinstance(value, (str, bytes)):
-        return tuple(_number_key(v) for v in value)
-    return value
-
-
-def _hashable(value: Any) -> Any:
-    """A list (of band names, of means) as a tuple, for a cache key."""
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        return tuple(value)
-    if isinstance(value, numpy.ndarray):
-        return tuple(value.tolist())
-    return value
-
-
-def _cached(cache: dict[Any, Plan], key: Any, find: Any, mode: str) -> Plan:
     with _plans_lock:
-        found = cache.get(key)
+        found = _core.plans.get(key)
         if found is None:
-            found = find()
+            found = _find_plan(mode, channels, layout, dtype, scale, normalised)
             _check(mode, found)
-            cache[key] = found
+            _core.plans[key] = found
     return found
+
+
+def normalisation(
+    plan: Plan, mean: Any, std: Any
+) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """``mean`` and ``std`` checked, as a float per channel each (None for a
+    plan without floats): the shell turns them into each channel's scale and
+    offset. Worked out for every conversion: a program may give each image
+    its own."""
+    if not plan.floating:
+        if mean is not None or std is not None:
+            raise _needs_float()
+        return None
+    count = plan.channels or 1
+    return _per_channel("mean", mean, count, 0.0), _per_channel("std", std, count, 1.0)

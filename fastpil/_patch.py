@@ -30,7 +30,7 @@ import numpy
 from PIL import Image
 
 from . import _pillow
-from ._convert import to_numpy
+from ._core import to_numpy
 from ._images import fromarray_maps, to_image
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PIL import Image, ImageFile, _util
+from PIL import Image, ImageFile, _imaging, _util
 
 # Pillow's Image.fromarray and Image.__array_interface__, as they were when
 # fastpil was imported: patch() replaces both, and what fastpil asks of
@@ -24,8 +24,8 @@ array_interface: Any = Image.Image.__dict__.get("__array_interface__")
 # _getdecoder return the same ones unless a Python codec is registered under
 # "raw" in ENCODERS or DECODERS, and cost a third of converting a small
 # image to ask.
-raw_encoder = Image.core.raw_encoder
-raw_decoder = Image.core.raw_decoder
+raw_encoder = _imaging.raw_encoder
+raw_decoder = _imaging.raw_decoder
 ENCODERS: dict[str, Any] = Image.ENCODERS
 DECODERS: dict[str, Any] = Image.DECODERS
 
@@ -38,6 +38,7 @@ def getencoder(mode: str, rawmode: str) -> Any:
 def getdecoder(mode: str, rawmode: str) -> Any:
     """The "raw" decoder Pillow's own frombytes() would use."""
     return Image._getdecoder(mode, "raw", rawmode)
+
 
 # The type of the C module's decoders, which read what decode() is given
 # during the call and keep nothing of it.
@@ -68,6 +69,11 @@ _INT_MAX = 2**31 - 1
 def widest_row(bits_per_pixel: int) -> int:
     """The widest row, in pixels, Pillow's raw codecs take at this depth."""
     return _INT_MAX // bits_per_pixel - 7
+
+
+# In the 4-byte raw modes of FOUR_BYTE_RAW: a quarter fewer pixels than in
+# the 3-byte ones numpy.array and fromarray use.
+WIDEST_FOUR_BYTE_ROW = widest_row(32)
 
 
 def maps_memory(im: Image.Image) -> bool:
@@ -103,4 +109,3 @@ def closed_error(im: Image.Image) -> ValueError | None:
     stored = pixels.ex
     stored.__traceback__ = None
     return ValueError(str(stored))
-

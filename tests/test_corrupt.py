@@ -310,7 +310,7 @@ def test_rows_over_int_max_bytes_are_refused(monkeypatch):
     out = numpy.empty((1, width), numpy.uint8)  # pages are mapped on first touch
     plan = Plan("L", "L", Transform(Kind.copy), numpy.uint8, 0, False, 1)
     with pytest.raises(ValueError, match=r"one row is 2147483712 bytes .* at most 2147483647"):
-        _core.convert(plan, Image.new("L", (1, 1)).im, (0, 0, width, 1), out)
+        _core.to_array(plan, Image.new("L", (1, 1)).im, (0, 0, width, 1), out)
 
 
 def test_claimed_size_beyond_the_pixels(monkeypatch):

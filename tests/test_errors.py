@@ -13,7 +13,7 @@ from encoders import use_encoders
 from PIL import Image, ImageMode
 
 import fastpil
-from fastpil import _modes
+from fastpil import _core, _modes
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_unknown_mode_is_named():
 @pytest.fixture
 def fresh_plans(monkeypatch):
     """Forget the plans worked out so far, for this test only."""
-    monkeypatch.setattr(_modes, "_plans", {})
+    monkeypatch.setattr(_core, "plans", {})
 
 
 def set_mode(monkeypatch, im, mode):

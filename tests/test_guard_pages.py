@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy
 import pytest
-from PIL import Image
 from guarded import AVAILABLE, GuardPages
 from oracle import assert_matches_numpy, random_image
+from PIL import Image
 
 import fastpil
 from fastpil._core import Kind, Output, Sample, Transform, _transform
@@ -124,9 +124,7 @@ def test_float_kernel_at_a_page_boundary(simd_path, pages, rng, name, output, at
     values = numpy.float32 if output == Output.float32 else numpy.float16
     scale = [0.5, 0.25, 2.0][: len(pattern)]
     offset = [-1.0, 3.0, 0.125][: len(pattern)]
-    transform = Transform(
-        kind, pixel_bytes, pattern, sample=sample, output=output, scale=scale, offset=offset
-    )
+    transform = Transform(kind, pixel_bytes, pattern, sample=sample, output=output)
     for pixels in LENGTHS:
         src = pages.buffer(pixels * pixel_bytes, at)
         src[:] = rng.integers(0, 256, src.size, dtype=numpy.uint8)
@@ -146,7 +144,7 @@ def test_float_kernel_at_a_page_boundary(simd_path, pages, rng, name, output, at
             else:
                 want = [computed.reshape(-1).astype(values)]
         planes = [pages.buffer(w.nbytes, at, fill=0xA5) for w in want]
-        _transform(transform, src, planes)
+        _transform(transform, src, planes, (scale, offset))
         for got, expected in zip(planes, want, strict=True):
             assert got.tobytes() == expected.tobytes(), f"{name}, {pixels} pixels"
         pages.close()
@@ -186,7 +184,6 @@ def test_to_image_from_an_array_at_a_page_boundary(
         fastpil.to_image(b[::-1], **options).tobytes()
         == fastpil.to_image(numpy.array(b[::-1]), **options).tobytes()
     )
-
 
 
 def guarded_views(pages, count, width, height, at):
@@ -266,9 +263,10 @@ def test_bands_past_the_first_byte_of_pixels_ending_a_page(simd_path, pages):
             want = Image.fromarray(numpy.ascontiguousarray(view[..., ::-1]), mode)
         got = fastpil.to_image(view, mode, **options)
         assert got.tobytes() == want.tobytes()
-        assert fromarray_patched(view, mode=mode).tobytes() == Image.fromarray(
-            numpy.ascontiguousarray(view), mode
-        ).tobytes()
+        assert (
+            fromarray_patched(view, mode=mode).tobytes()
+            == Image.fromarray(numpy.ascontiguousarray(view), mode).tobytes()
+        )
 
 
 OUT_OPTIONS = [

@@ -95,9 +95,10 @@ def test_rows_too_wide_for_four_bytes_a_pixel():
     assert back.tobytes() == im.tobytes()
     del back
     with fastpil.patched():
-        assert Image.fromarray(pixels[:, ::-1]).tobytes() == Image.fromarray(
-            numpy.ascontiguousarray(pixels[:, ::-1])
-        ).tobytes()
+        assert (
+            Image.fromarray(pixels[:, ::-1]).tobytes()
+            == Image.fromarray(numpy.ascontiguousarray(pixels[:, ::-1])).tobytes()
+        )
     im.close()
     del pixels
     rgba = Image.new("RGBA", (WIDE, 1))

@@ -509,7 +509,7 @@ def test_patched_fromarray_asks_pillow_once_per_kind(monkeypatch):
         return pillows(*args, **kwargs)
 
     monkeypatch.setattr(_pillow, "fromarray", counting)
-    monkeypatch.setattr(_images, "_kinds", {})
+    monkeypatch.setattr(_images, "_decodings", {})
     a = numpy.zeros((5, 7, 3), numpy.uint8)[:, ::-1]
     with fastpil.patched():
         first = Image.fromarray(a)
@@ -531,9 +531,9 @@ def test_a_refusal_is_pillows_and_costs_what_pillows_does(monkeypatch, refused):
     with pytest.raises(Exception) as plain:  # noqa: PT011 - whatever Pillow raises
         unpatched(Image.fromarray, refused)
     found = []
-    find_kind = _images._find_kind
-    monkeypatch.setattr(_images, "_find_kind", lambda *a: found.append(a) or find_kind(*a))
-    monkeypatch.setattr(_images, "_kinds", {})
+    find = _images._find_decoding
+    monkeypatch.setattr(_images, "_find_decoding", lambda *a: found.append(a) or find(*a))
+    monkeypatch.setattr(_images, "_decodings", {})
     with fastpil.patched():
         for _ in range(5):
             with pytest.raises(plain.type) as patched:

@@ -34,7 +34,7 @@ def test_a_plan_that_does_not_add_up_is_refused():
     encoder's 4-byte pixels would be copied into 3-byte ones."""
     bad = Plan("RGB", "RGBX", Transform(Kind.copy), numpy.uint8, 3, False, 4)
     with pytest.raises(ValueError, match=r"1 plane\(s\) of 2 rows of 15 bytes do not fit"):
-        _core.convert(bad, Image.new("RGB", (5, 2)).im, (0, 0, 5, 2))
+        _core.to_array(bad, Image.new("RGB", (5, 2)).im, (0, 0, 5, 2))
 
 
 @pytest.mark.parametrize(

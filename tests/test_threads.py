@@ -19,7 +19,7 @@ from PIL import Image
 from test_options import reference
 
 import fastpil
-from fastpil import _core, _modes
+from fastpil import _core
 
 THREADS = 8
 ROUNDS = 25
@@ -160,7 +160,7 @@ def test_kernels_of_different_threads_run_at_once(rng):
 def test_plans_worked_out_concurrently(monkeypatch, rng):
     """Every thread meets every (mode, channels, layout) for the first time at
     once: they race to work out and cache the same plans."""
-    monkeypatch.setattr(_modes, "_plans", {})
+    monkeypatch.setattr(_core, "plans", {})
     cases = [
         (mode, channels, layout)
         for mode, channels in [("RGB", None), ("RGB", "BGR"), ("RGBA", "ABGR"), ("LA", "A")]
@@ -176,7 +176,7 @@ def test_plans_worked_out_concurrently(monkeypatch, rng):
             numpy.testing.assert_array_equal(result, expected[case])
 
     run_together(work)
-    assert len(_modes._plans) == len(cases)
+    assert len(_core.plans) == len(cases)
 
 
 def test_simd_path_switched_while_converting(rng):
@@ -286,6 +286,32 @@ def conversions_of_a_large_image():
     }
 
 
+def gaps_while(convert, seconds):
+    """The gaps between the wake-ups of a thread that sleeps 0.5 ms at a time,
+    while this one calls convert() for ``seconds``."""
+    gaps = []
+    stop = threading.Event()
+
+    def sleeper():
+        last = time.perf_counter()
+        while not stop.is_set():
+            time.sleep(0.0005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    thread = threading.Thread(target=sleeper)
+    thread.start()
+    try:
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            convert()
+    finally:
+        stop.set()
+        thread.join()
+    return gaps
+
+
 @pytest.mark.slow
 def test_other_threads_run_during_a_large_conversion():
     """A Python thread that sleeps half a millisecond at a time wakes to the
@@ -299,25 +325,7 @@ def test_other_threads_run_during_a_large_conversion():
             convert()
             times.append(time.perf_counter() - start)
         one = sorted(times)[1]
-        gaps = []
-        stop = threading.Event()
-
-        def sleeper():
-            last = time.perf_counter()
-            while not stop.is_set():
-                time.sleep(0.0005)
-                now = time.perf_counter()
-                gaps.append(now - last)
-                last = now
-
-        thread = threading.Thread(target=sleeper)
-        thread.start()
-        try:
-            deadline = time.perf_counter() + max(1.0, 20 * one)
-            while time.perf_counter() < deadline:
-                convert()
-        finally:
-            stop.set()
-            thread.join()
+        gaps = gaps_while(convert, max(1.0, 20 * one))
         median = sorted(gaps)[len(gaps) // 2]
-        assert median < one / 3, f"{name}: other threads waited {median * 1e3:.1f} ms of {one * 1e3:.1f}"
+        waited = f"{name}: other threads waited {median * 1e3:.1f} ms of {one * 1e3:.1f}"
+        assert median < one / 3, waited

@@ -205,9 +205,9 @@ void test_deferred_conversion() {
     EXPECT(rows.claim_chunk(4 * g.packed_row, &a) == Status::ok, "rows 0-3");
     EXPECT(rows.claim_chunk(2 * g.packed_row, &b) == Status::ok, "rows 4-5");
     EXPECT(rows.claim_chunk(3 * g.packed_row, &c) == Status::ok, "rows 6-8");
-    rows.convert(c, packed.data() + 6 * g.packed_row);
-    rows.convert(a, packed.data());
-    rows.convert(b, packed.data() + 4 * g.packed_row);
+    rows.write(c, packed.data() + 6 * g.packed_row);
+    rows.write(a, packed.data());
+    rows.write(b, packed.data() + 4 * g.packed_row);
     EXPECT(array == model(s, t, packed.data(), height, width), describe_case(s, width, height));
 }
 

@@ -258,7 +258,7 @@ size_t check_converters(const Kernels &table, std::mt19937 &rng, size_t *runs) {
         const auto sample = static_cast<fastpil::Sample>(s);
         const size_t in_size = s == 0 ? 1 : s < 3 ? 2 : 4;
         for (int half = 0; half < 2; ++half) {
-            const fastpil::Converter convert = half ? table.to_float16[s] : table.to_float32[s];
+            const fastpil::FloatKernel convert = half ? table.to_float16[s] : table.to_float32[s];
             const size_t out_size = half ? 2 : 4;
             for (std::uint8_t period = 1; period <= 4; ++period) {
                 // Scales and offsets of every size, some that cancel the
@@ -354,7 +354,7 @@ size_t check_planar_converters(const Kernels &table, std::mt19937 &rng, size_t *
     size_t failures = 0;
     for (const fastpil::Pattern &p : patterns) {
         for (int half = 0; half < 2; ++half) {
-            const fastpil::PlanarConverter convert =
+            const fastpil::PlanarFloatKernel convert =
                 half ? table.split_4_to_float16 : table.split_4_to_float32;
             const size_t out_size = half ? 2 : 4;
             fastpil::Affine affine[4];
