@@ -250,8 +250,9 @@ class CenterBox:
                 f"{width}x{height} image: CenterCrop pads it with zeros, fastpil does not"
             )
             raise ValueError(msg)
-        top = int(round((height - self.height) / 2.0))
-        left = int(round((width - self.width) / 2.0))
+        # round() of a float, as CenterCrop's int(round(...)): halves to even.
+        top = round((height - self.height) / 2.0)
+        left = round((width - self.width) / 2.0)
         return (left, top, left + self.width, top + self.height)
 
     def __repr__(self) -> str:
@@ -361,12 +362,12 @@ class ImageToTensor(v2.Transform):  # type: ignore[misc,unused-ignore]
             return self.transform(inputs[0], {})
         return super().forward(*inputs)
 
-    def transform(self, inpt: Any, params: dict[str, Any]) -> torch.Tensor:
+    def transform(self, image: Any, params: dict[str, Any]) -> torch.Tensor:
         """Convert one image (called by ``forward`` for each image in a sample).
 
         Parameters
         ----------
-        inpt : PIL.Image.Image
+        image : PIL.Image.Image
             The image.
         params : dict
             Unused: this transform has no random parameters.
@@ -376,8 +377,8 @@ class ImageToTensor(v2.Transform):  # type: ignore[misc,unused-ignore]
         torch.Tensor
             A ``tv_tensors.Image``.
         """
-        image: torch.Tensor = self._options.tensor(inpt).as_subclass(tv_tensors.Image)
-        return image
+        result: torch.Tensor = self._options.tensor(image).as_subclass(tv_tensors.Image)
+        return result
 
     def extra_repr(self) -> str:
         o = self.options
@@ -579,9 +580,7 @@ def _match(steps: Sequence[Any], start: int) -> tuple[int, Fused] | None:
     kinds = [type(s) for s in steps[i : i + 2]]
     if kinds[:1] == [v1.ToTensor]:
         i, modes, samples, default_float = i + 1, _EIGHT_BIT, False, True
-    elif (
-        kinds == [v1.PILToTensor, v1.ConvertImageDtype] and steps[i + 1].dtype is torch.float32
-    ):
+    elif kinds == [v1.PILToTensor, v1.ConvertImageDtype] and steps[i + 1].dtype is torch.float32:
         i, modes, samples, default_float = i + 2, _EIGHT_BIT | _SIXTEEN_BIT, False, False
     elif (
         kinds == [v2.ToImage, v2.ToDtype]
