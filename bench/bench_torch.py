@@ -564,7 +564,7 @@ def targets(quick: bool) -> list[dict]:
                 normalize,
             ),
         }
-        rates = epochs(loaders, count, 1 if quick else 5)
+        rates = epochs(loaders, count, 1 if quick else 7)
         loaders.clear()  # the last references: their persistent workers end
         im = Image.open(io.BytesIO(files[0])).convert("RGB")
         resized = resize(im) if resize is not None else im
