@@ -37,11 +37,13 @@ import PIL.ImageMode
 # whichever of these cases applies.
 import torch  # type: ignore[import-not-found,unused-ignore]
 import torch.utils.data  # type: ignore[import-not-found,unused-ignore]
+
 # How v2.Transform flattens a sample, so that Fused rebuilds it alike.
 from torch.utils._pytree import (  # type: ignore[import-not-found,unused-ignore]
     tree_flatten,
     tree_unflatten,
 )
+
 # default_collate is collate() with default_collate_fn_map; torch's docs of
 # default_collate extend it so, with a map of their own.
 from torch.utils.data._utils.collate import (  # type: ignore[import-not-found,unused-ignore]

@@ -365,9 +365,7 @@ class TorchTable(SphinxDirective):
     }
 
     def spread(self, entry: dict[str, float]) -> str:
-        return (
-            f"{format_ms(entry['median_ms'])} ±{entry['iqr_pct']:.0f}% ({entry['faults']:.0f})"
-        )
+        return f"{format_ms(entry['median_ms'])} ±{entry['iqr_pct']:.0f}% ({entry['faults']:.0f})"
 
     def pairs(self, entries: list[dict[str, Any]], caption: str) -> list[nodes.Node]:
         """Rows of (torchvision's contender, fastpil's), the ratio first."""
@@ -429,7 +427,7 @@ class TorchTable(SphinxDirective):
                             files,
                             name,
                             nodes.strong(text=format_ratio(rate["median"] / stock)),
-                            f"{rate['median']:.0f}/s ({rate['min']:.0f}–{rate['max']:.0f})",
+                            f"{rate['median']:.0f}/s ({rate['min']:.0f} to {rate['max']:.0f})",
                         ]
                     )
                     files = ""
