@@ -174,13 +174,16 @@ sanitize: $(SANITIZE_VENV)/.installed
 # developed on for Python 3.11; elsewhere it downloads them (about 5.5 GB).
 TORCH_VENV ?= .venv-torch
 TORCH_PY := $(TORCH_VENV)/bin/python
-TORCH_REQUIREMENTS ?= torch==2.14.1 torchvision==0.29.1
+# The exact versions tested, on top of the torch extra's lower bounds; timm is
+# the contender of the collate tests and benchmarks, mypy checks fastpil.torch
+# with torch's own types.
+TORCH_REQUIREMENTS ?= torch==2.14.1 torchvision==0.29.1 timm==1.0.31 "mypy>=1.18"
 
 $(TORCH_VENV)/.installed: pyproject.toml $(VENV)/.installed-test
 	$(PYTHON) -m venv $(TORCH_VENV)
 	$(TORCH_PY) -m pip --disable-pip-version-check install --upgrade pip
-	$(TORCH_PY) -m pip --disable-pip-version-check install $(call requirements,test) ninja \
-		$(TORCH_REQUIREMENTS)
+	$(TORCH_PY) -m pip --disable-pip-version-check install $(call requirements,test,torch) \
+		ninja $(TORCH_REQUIREMENTS)
 	touch $@
 
 install-torch: $(TORCH_VENV)/.installed

@@ -338,14 +338,67 @@ def torch_results() -> dict[str, Any]:
 
 class TorchTable(SphinxDirective):
     """A table of ``_static/bench/torch.json``: ``part`` is ``single``,
-    ``batch``, ``to_image`` or ``loader``; ``caption`` is required."""
+    ``batch``, ``to_image``, ``loader``, ``environment``, or one of
+    fastpil.torch's: ``transform`` and ``collate`` (torchvision's side against
+    fastpil's, pair by pair; ``cases`` keeps the cases whose name ends with
+    one of its comma-separated words), ``targets`` (DataLoader throughput)
+    and ``steps`` (what each step costs one image); ``caption`` is
+    required."""
 
     option_spec: ClassVar = {
         "part": lambda value: directives.choice(
-            value, ("single", "batch", "to_image", "loader", "environment")
+            value,
+            (
+                "single",
+                "batch",
+                "to_image",
+                "loader",
+                "environment",
+                "transform",
+                "collate",
+                "targets",
+                "steps",
+            ),
         ),
         "caption": directives.unchanged_required,
+        "cases": directives.unchanged,
     }
+
+    def spread(self, entry: dict[str, float]) -> str:
+        return f"{format_ms(entry['median_ms'])} ±{entry['iqr_pct']:.0f}% ({entry['faults']:.0f})"
+
+    def pairs(self, entries: list[dict[str, Any]], caption: str) -> list[nodes.Node]:
+        """Rows of (torchvision's contender, fastpil's), the ratio first."""
+        words = [w.strip() for w in self.options.get("cases", "").split(",") if w.strip()]
+        header = ["case", "torchvision / fastpil", "torchvision", "fastpil"]
+        rows: list[list[str | nodes.Node]] = []
+        for entry in entries:
+            if words and not any(entry["case"].endswith(w) for w in words):
+                continue
+            s = entry["summary"]
+            paired = {name for pair in entry["pairs"] for name in pair}
+            for theirs, ours in entry["pairs"]:
+                ratio = s[theirs]["median_ms"] / s[ours]["median_ms"]
+                rows.append(
+                    [
+                        entry["case"],
+                        nodes.strong(text=format_ratio(ratio)),
+                        nodes.paragraph(text=f"{theirs}: {self.spread(s[theirs])}"),
+                        nodes.paragraph(text=f"{ours}: {self.spread(s[ours])}"),
+                    ]
+                )
+            for name in s:
+                if name not in paired:
+                    rows.append(["", "", "", f"{name}: {self.spread(s[name])}"])
+        if not rows:
+            raise self.error(f"torch.json has no case matching {words!r}")
+        result = table(header, rows, [3, 2, 4, 4])
+        result["classes"].append("fastpil-bench")
+        note = (
+            "median time per call ±IQR as a share of it, minor page faults per call in "
+            f"brackets; torchvision / fastpil{TIMES}: the first time divided by the second"
+        )
+        return [captioned(result, f"{caption} — {note}.")]
 
     def cell(self, entry: dict[str, float]) -> str:
         return f"{format_ms(entry['median_ms'])} ({entry['faults']:.0f})"
@@ -359,6 +412,37 @@ class TorchTable(SphinxDirective):
             rows = environment_rows(data["environment"])
             rows.append(["whole run", f"{data['seconds']:.0f} s"])
             return [captioned(table(["", "benchmark run"], rows, [1, 3]), caption)]
+        if part in ("transform", "collate"):
+            return self.pairs(data[part], caption)
+        if part == "targets":
+            header = ["files", "contender", "fastpil / stock v2", "images per second"]
+            rows = []
+            for run in data["targets"]:
+                rates = run["images_per_second"]
+                stock = rates["stock v2"]["median"]
+                files = f"{run['images']} {run['case']}, {run['kib_per_file']:.0f} KiB each"
+                for name, rate in rates.items():
+                    rows.append(
+                        [
+                            files,
+                            name,
+                            nodes.strong(text=format_ratio(rate["median"] / stock)),
+                            f"{rate['median']:.0f}/s ({rate['min']:.0f} to {rate['max']:.0f})",
+                        ]
+                    )
+                    files = ""
+            result = table(header, rows, [4, 4, 2, 3])
+            result["classes"].append("fastpil-bench")
+            return [captioned(result, caption)]
+        if part == "steps":
+            header = ["files", "step", "one image, one thread"]
+            rows = []
+            for run in data["targets"]:
+                files = run["case"]
+                for step, entry in run["one_thread_ms"].items():
+                    rows.append([files, step, self.spread(entry)])
+                    files = ""
+            return [captioned(table(header, rows, [4, 2, 3]), caption)]
         if part == "loader":
             header = [
                 "images",
