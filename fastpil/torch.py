@@ -25,7 +25,7 @@ import math
 import numbers
 import operator
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy
@@ -89,18 +89,19 @@ _TORCH_DTYPES: dict[numpy.dtype[Any], Any] = {
 _LAYOUTS = ("CHW", "HWC")
 
 
-def _numbers(name: str, value: Any) -> float | tuple[float, ...] | None:
-    """``value`` as fastpil's plans cache it best: a float or a tuple of them."""
-    if value is None:
-        return None
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    try:
-        values = tuple(float(v) for v in value)
-    except (TypeError, ValueError):
+def _numbers(name: str, value: Any) -> Any:
+    """``value`` (a mean or a std) as fastpil takes it: a tensor's values as a
+    tuple. What is not a number or a sequence of them is refused here, the
+    rest when fastpil converts (which checks each value)."""
+    if value is None or isinstance(value, numbers.Real):
+        return value
+    if isinstance(value, torch.Tensor):
+        value = value.tolist()
+        return value if isinstance(value, float) else tuple(value)
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Sequence):
         msg = f"{name} must be a number or a sequence of numbers, not {value!r}"
-        raise TypeError(msg) from None
-    return values
+        raise TypeError(msg)
+    return tuple(value)
 
 
 def _box(box: Any) -> BoxOption:

@@ -413,8 +413,13 @@ def test_options_are_checked(rng):
         ImageToTensor(scale=1)
     with pytest.raises(TypeError, match="box must be 4 integers"):
         ImageToTensor(box=(1, 2))
-    with pytest.raises(TypeError, match="mean must be a number or a sequence"):
-        ImageToTensor(dtype=torch.float32, mean="abc")
+    for mean in ("abc", "123", b"\1\2\3", {1: 2, 3: 4, 5: 6}, {1, 2, 3}):
+        with pytest.raises(TypeError, match="mean must be a number or a sequence"):
+            ImageToTensor(dtype=torch.float32, mean=mean)
+    with pytest.raises(TypeError, match="mean must be a number or 3 numbers"):
+        ImageToTensor(dtype=torch.float32, mean=(1, "2", 3))(random_image("RGB", (4, 3), rng))
+    tensor_mean = ImageToTensor(dtype=torch.float32, mean=torch.tensor(MEAN))
+    assert tensor_mean.options["mean"] == tuple(torch.tensor(MEAN).tolist())
     with pytest.raises(ValueError, match="converts to its own dtype"):
         ImageToTensor(dtype=torch.uint8)(random_image("I;16", (4, 3), rng))
     with pytest.raises(ValueError, match=r"mean=.* has 3 values; the result has 1 channel"):
