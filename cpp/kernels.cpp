@@ -10,6 +10,11 @@
 //
 // Each vector loop handles whole steps of 16 or 32 pixels and leaves the rest
 // to the plain loops below, which are also the whole of the scalar build.
+// Arithmetic is written once, over a small type per instruction set (Floats:
+// load, multiply, add, convert, store), and so are the byte shuffles that are
+// the same at every width on x86 (Bytes); the shuffles that each instruction
+// set does its own way (4->3 packing, planar splits and their inverses) are
+// written out for each, as nothing generic would be as fast.
 #include <cstdint>
 #include <cstring>
 
@@ -230,18 +235,72 @@ ShuffleMask pack_mask(const Gather &g, size_t stride) {
     return m;
 }
 
+// The bytes of one vector register, for kernels written once for both x86
+// tables: 16 bytes with SSSE3, 32 with AVX2, where (v)pshufb shuffles within
+// each 16 bytes, so a 16-byte mask serves every lane.
+#if defined(FASTPIL_ISA_AVX2)
+struct Bytes {
+    static constexpr size_t size = 32;
+    __m256i v;
+    static Bytes load(const uint8_t *p) {
+        return {_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))};
+    }
+    static Bytes mask(const ShuffleMask &m) {
+        return {_mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(m.bytes)))};
+    }
+    static Bytes words(uint32_t word) { return {_mm256_set1_epi32(static_cast<int>(word))}; }
+    void store(uint8_t *p) const { _mm256_storeu_si256(reinterpret_cast<__m256i *>(p), v); }
+    Bytes shuffle(Bytes m) const { return {_mm256_shuffle_epi8(v, m.v)}; }
+    Bytes operator|(Bytes b) const { return {_mm256_or_si256(v, b.v)}; }
+};
+#else
+struct Bytes {
+    static constexpr size_t size = 16;
+    __m128i v;
+    static Bytes load(const uint8_t *p) {
+        return {_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))};
+    }
+    static Bytes mask(const ShuffleMask &m) {
+        return {_mm_load_si128(reinterpret_cast<const __m128i *>(m.bytes))};
+    }
+    static Bytes words(uint32_t word) { return {_mm_set1_epi32(static_cast<int>(word))}; }
+    void store(uint8_t *p) const { _mm_storeu_si128(reinterpret_cast<__m128i *>(p), v); }
+    Bytes shuffle(Bytes m) const { return {_mm_shuffle_epi8(v, m.v)}; }
+    Bytes operator|(Bytes b) const { return {_mm_or_si128(v, b.v)}; }
+};
+#endif
+
+// A register of pixels at a time, each reordered by one shuffle.
+void pick_4_to_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
+    const Bytes mask = Bytes::mask(interleaved_mask(p, 4));
+    uint8_t *out = dst[0];
+    size_t i = 0;
+    for (; i + Bytes::size / 4 <= pixels; i += Bytes::size / 4) {
+        Bytes::load(src + 4 * i).shuffle(mask).store(out + 4 * i);
+    }
+    pick_4_to_4_plain(out, src, i, pixels, p);
+}
+
+// The same for the way back, with the padding byte set by an OR.
+void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    const Bytes mask = Bytes::mask(pack_mask(g, 4));
+    const Bytes fill = Bytes::words(g.fill ? 0xff000000u : 0);
+    const size_t spare = short_last_pixel(g, 4);
+    size_t x = 0;
+    for (; x + Bytes::size / 4 + spare <= pixels; x += Bytes::size / 4) {
+        (Bytes::load(src + 4 * x).shuffle(mask) | fill).store(dst + 4 * x);
+    }
+    pack_plain<1>(dst, src, x, pixels, g);
+}
+
 #endif
 
 #if defined(FASTPIL_ISA_SSSE3)
 
-__m128i load_mask(const ShuffleMask &m) {
-    return _mm_load_si128(reinterpret_cast<const __m128i *>(m.bytes));
-}
-
 // 16 pixels per step: shuffle each 4-pixel vector down to 12 bytes, then
 // splice four of them into three full 16-byte stores.
 void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m128i mask = load_mask(interleaved_mask(p, 3));
+    const __m128i mask = Bytes::mask(interleaved_mask(p, 3)).v;
     uint8_t *out = dst[0];
     size_t i = 0;
     for (; i + 16 <= pixels; i += 16) {
@@ -258,21 +317,10 @@ void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const P
     pick_4_to_3_plain(out, src, i, pixels, p);
 }
 
-void pick_4_to_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m128i mask = load_mask(interleaved_mask(p, 4));
-    uint8_t *out = dst[0];
-    size_t i = 0;
-    for (; i + 4 <= pixels; i += 4) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * i));
-        _mm_storeu_si128(reinterpret_cast<__m128i *>(out + 4 * i), _mm_shuffle_epi8(v, mask));
-    }
-    pick_4_to_4_plain(out, src, i, pixels, p);
-}
-
 // 16 pixels per step: group each 4-pixel vector by channel, then transpose
 // the 4x4 matrix of 32-bit words so that each register holds one channel.
 void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m128i mask = load_mask(planar_mask(p, 4));
+    const __m128i mask = Bytes::mask(planar_mask(p, 4)).v;
     size_t i = 0;
     for (; i + 16 <= pixels; i += 16) {
         const __m128i *in = reinterpret_cast<const __m128i *>(src + 4 * i);
@@ -299,7 +347,7 @@ void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 
 // 16 pixels per step: each 8-pixel vector grouped by byte in 64-bit halves.
 void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m128i mask = load_mask(planar_mask(kBothBytes, 2));
+    const __m128i mask = Bytes::mask(planar_mask(kBothBytes, 2)).v;
     size_t i = 0;
     for (; i + 16 <= pixels; i += 16) {
         const __m128i *in = reinterpret_cast<const __m128i *>(src + 2 * i);
@@ -319,24 +367,11 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 // the loop stops 6 pixels early: the last load then ends before the last
 // pixel's first byte, however few of its bytes the view covers.
 void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    const __m128i mask = load_mask(pack_mask(g, 3));
+    const __m128i mask = Bytes::mask(pack_mask(g, 3)).v;
     const __m128i fill = _mm_set1_epi32(static_cast<int>(0xff000000u));
     size_t x = 0;
     for (; x + 6 <= pixels; x += 4) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 3 * x));
-        _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + 4 * x),
-                         _mm_or_si128(_mm_shuffle_epi8(v, mask), fill));
-    }
-    pack_plain<1>(dst, src, x, pixels, g);
-}
-
-void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    const __m128i mask = load_mask(pack_mask(g, 4));
-    const __m128i fill = _mm_set1_epi32(g.fill ? static_cast<int>(0xff000000u) : 0);
-    const size_t spare = short_last_pixel(g, 4);
-    size_t x = 0;
-    for (; x + 4 + spare <= pixels; x += 4) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * x));
         _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + 4 * x),
                          _mm_or_si128(_mm_shuffle_epi8(v, mask), fill));
     }
@@ -374,16 +409,11 @@ void pack_planes(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &
 
 #elif defined(FASTPIL_ISA_AVX2)
 
-__m256i load_mask(const ShuffleMask &m) {
-    // vpshufb shuffles within each 128-bit lane, so both lanes get the mask.
-    return _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(m.bytes)));
-}
-
 // 32 pixels per step. After vpshufb each register holds its 24 useful bytes
 // as 32-bit words 0-2 and 4-6; vpermd moves those words to where the three
 // full 32-byte stores need them.
 void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m256i mask = load_mask(interleaved_mask(p, 3));
+    const __m256i mask = Bytes::mask(interleaved_mask(p, 3)).v;
     // Words of the first register go to 0-5 of store 0; the second register
     // gives words 6-7 of store 0 and 0-3 of store 1; and so on.
     const __m256i place_a = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
@@ -410,22 +440,10 @@ void pick_4_to_3(uint8_t *const *dst, const uint8_t *src, size_t pixels, const P
     pick_4_to_3_plain(out, src, i, pixels, p);
 }
 
-void pick_4_to_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m256i mask = load_mask(interleaved_mask(p, 4));
-    uint8_t *out = dst[0];
-    size_t i = 0;
-    for (; i + 8 <= pixels; i += 8) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * i));
-        _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + 4 * i),
-                            _mm256_shuffle_epi8(v, mask));
-    }
-    pick_4_to_4_plain(out, src, i, pixels, p);
-}
-
 // 32 pixels per step: the SSSE3 transpose in each 128-bit lane leaves every
 // channel's 32-bit words in the order 0 2 4 6 | 1 3 5 7; vpermd restores it.
 void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m256i mask = load_mask(planar_mask(p, 4));
+    const __m256i mask = Bytes::mask(planar_mask(p, 4)).v;
     const __m256i restore = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     size_t i = 0;
     for (; i + 32 <= pixels; i += 32) {
@@ -454,7 +472,7 @@ void split_4(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 // 32 pixels per step: each lane grouped by byte in 64-bit halves, then the
 // halves of the two registers interleaved and put back in order.
 void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p) {
-    const __m256i mask = load_mask(planar_mask(kBothBytes, 2));
+    const __m256i mask = Bytes::mask(planar_mask(kBothBytes, 2)).v;
     size_t i = 0;
     for (; i + 32 <= pixels; i += 32) {
         const __m256i *in = reinterpret_cast<const __m256i *>(src + 2 * i);
@@ -477,7 +495,7 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 // load reads 4 bytes past the 8 pixels, so the loop stops 10 pixels early
 // (as the SSSE3 version stops 6).
 void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    const __m256i mask = load_mask(pack_mask(g, 3));
+    const __m256i mask = Bytes::mask(pack_mask(g, 3)).v;
     const __m256i fill = _mm256_set1_epi32(static_cast<int>(0xff000000u));
     size_t x = 0;
     for (; x + 10 <= pixels; x += 8) {
@@ -485,19 +503,6 @@ void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &
         const __m128i high =
             _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 3 * x + 12));
         const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1);
-        _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + 4 * x),
-                            _mm256_or_si256(_mm256_shuffle_epi8(v, mask), fill));
-    }
-    pack_plain<1>(dst, src, x, pixels, g);
-}
-
-void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    const __m256i mask = load_mask(pack_mask(g, 4));
-    const __m256i fill = _mm256_set1_epi32(g.fill ? static_cast<int>(0xff000000u) : 0);
-    const size_t spare = short_last_pixel(g, 4);
-    size_t x = 0;
-    for (; x + 8 + spare <= pixels; x += 8) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * x));
         _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + 4 * x),
                             _mm256_or_si256(_mm256_shuffle_epi8(v, mask), fill));
     }
@@ -683,40 +688,20 @@ void bytes_to_bool(uint8_t *const *dst, const uint8_t *src, size_t count, const 
 }
 
 // ---------------------------------------------------------------------------
-// Samples to float32 and float16. Each vector loop takes kAffineSpan values
-// per step, so that the lanes meet the same channels' numbers at every step;
-// the plain loops do the tails and the whole of the scalar build.
-
-// The sample at `i`, as float32 (exact but for i32 beyond 2**24).
-template <Sample S>
-float sample_at(const uint8_t *src, size_t i) {
-    if constexpr (S == Sample::u8) {
-        return static_cast<float>(src[i]);
-    } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
-        uint16_t v;
-        std::memcpy(&v, src + 2 * i, 2);
-        if constexpr (S == Sample::u16_swapped) {
-            v = static_cast<uint16_t>((v >> 8) | (v << 8));
-        }
-        return static_cast<float>(v);
-    } else if constexpr (S == Sample::i32) {
-        int32_t v;
-        std::memcpy(&v, src + 4 * i, 4);
-        return static_cast<float>(v);
-    } else {
-        float v;
-        std::memcpy(&v, src + 4 * i, 4);
-        return v;
-    }
-}
+// Samples to float32 and float16: the arithmetic written once, over `Floats`,
+// a few float32 lanes of the instruction set this file is compiled for, and
+// `Scalar`, one lane of plain C++, which does the tails (and is the whole of
+// the scalar build). Each lane computes sample * scale + offset, multiply
+// then add, each rounded (meson.build keeps the compiler from fusing them),
+// so that every table gives the same bits.
 
 // float32 -> float16 bits, rounded to nearest, ties to even, with
-// subnormals, infinities and NaN (made quiet, the top of its payload kept).
-// The exponent is rebiased by integer arithmetic and the rounding done by
-// adding 0xfff (plus one when the kept mantissa is odd) before dropping 13
-// bits; results too small for a normal half are rounded by a float addition
-// that lines their bits up with the bottom of the mantissa. The vector
-// versions below do the same.
+// subnormals, infinities and NaN (made quiet, the top of its payload kept,
+// as F16C and aarch64's conversions do). The exponent is rebiased by integer
+// arithmetic and the rounding done by adding 0xfff (plus one when the kept
+// mantissa is odd) before dropping 13 bits; results too small for a normal
+// half are rounded by a float addition that lines their bits up with the
+// bottom of the mantissa. SSSE3's Floats does the same on four lanes.
 constexpr uint32_t kHalfOverflow = (127 + 16) << 23;   // 65536.0f and up: infinite
 constexpr uint32_t kHalfNormal = (127 - 14) << 23;     // 2**-14: the smallest normal half
 constexpr uint32_t kHalfAlign = (127 - 15 + 23 - 10 + 1) << 23;  // 0.5f: see above
@@ -729,8 +714,6 @@ uint16_t half_bits(float value) {
     x &= 0x7fffffffu;
     uint32_t h;
     if (x >= kHalfOverflow) {
-        // A NaN keeps its sign and the top of its payload and is made
-        // quiet, as F16C and aarch64's conversions do.
         h = x > kInfinityBits ? 0x7e00u | ((x >> 13) & 0x3ffu) : 0x7c00u;
     } else if (x < kHalfNormal) {
         float f;
@@ -747,153 +730,101 @@ uint16_t half_bits(float value) {
     return static_cast<uint16_t>(h | sign);
 }
 
-template <Sample S, bool Half>
-void convert_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t count,
-                   const Affine &a) {
-    size_t lane = begin % kAffineSpan;
-    for (size_t i = begin; i < count; ++i) {
-        const float value = sample_at<S>(src, i) * a.scale[lane] + a.offset[lane];
+// One lane. `samples<S>(src, i)` is sample i of `src`; `pixel_byte(src, i,
+// b)` byte b of 4-byte pixel i; `store<Half>(dst, i)` writes value i.
+struct Scalar {
+    static constexpr size_t lanes = 1;
+    float v;
+
+    static Scalar load(const float *p) { return {*p}; }
+    static Scalar splat(float x) { return {x}; }
+    template <Sample S>
+    static Scalar samples(const uint8_t *src, size_t i) {
+        if constexpr (S == Sample::u8) {
+            return {static_cast<float>(src[i])};
+        } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
+            uint16_t word;
+            std::memcpy(&word, src + 2 * i, 2);
+            if constexpr (S == Sample::u16_swapped) {
+                word = static_cast<uint16_t>((word >> 8) | (word << 8));
+            }
+            return {static_cast<float>(word)};
+        } else if constexpr (S == Sample::i32) {
+            int32_t word;  // exact up to 2**24, rounded to nearest beyond
+            std::memcpy(&word, src + 4 * i, 4);
+            return {static_cast<float>(word)};
+        } else {
+            float word;
+            std::memcpy(&word, src + 4 * i, 4);
+            return {word};
+        }
+    }
+    static Scalar pixel_byte(const uint8_t *src, size_t i, size_t byte) {
+        return {static_cast<float>(src[4 * i + byte])};
+    }
+    Scalar operator*(Scalar b) const { return {v * b.v}; }
+    Scalar operator+(Scalar b) const { return {v + b.v}; }
+    template <bool Half>
+    void store(uint8_t *dst, size_t i) const {
         if constexpr (Half) {
-            const uint16_t h = half_bits(value);
+            const uint16_t h = half_bits(v);
             std::memcpy(dst + 2 * i, &h, 2);
         } else {
-            std::memcpy(dst + 4 * i, &value, 4);
-        }
-        lane = lane + 1 == kAffineSpan ? 0 : lane + 1;
-    }
-}
-
-template <bool Half>
-void store_plain(uint8_t *dst, size_t i, float value) {
-    if constexpr (Half) {
-        const uint16_t h = half_bits(value);
-        std::memcpy(dst + 2 * i, &h, 2);
-    } else {
-        std::memcpy(dst + 4 * i, &value, 4);
-    }
-}
-
-// Pixels per block of the planar float kernels (16 KiB of 4-byte pixels).
-constexpr size_t kPlanarBlock = 4096;
-
-template <bool Half>
-void split_4_to_float_plain(uint8_t *const *dst, const uint8_t *src, size_t begin,
-                            size_t pixels, const Pattern &p, const Affine *a) {
-    for (size_t j = 0; j < p.count; ++j) {
-        const uint8_t *in = src + p.index[j];
-        for (size_t i = begin; i < pixels; ++i) {
-            store_plain<Half>(dst[j], i,
-                              static_cast<float>(in[4 * i]) * a[j].scale[0] + a[j].offset[0]);
+            std::memcpy(dst + 4 * i, &v, 4);
         }
     }
-}
+};
 
 #if defined(FASTPIL_ISA_AVX2)
 
-template <Sample S>
-__m256 load_samples(const uint8_t *src, size_t i) {
-    if constexpr (S == Sample::u8) {
-        const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(src + i));
-        return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
-    } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
-        __m128i words = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 2 * i));
-        if constexpr (S == Sample::u16_swapped) {
-            words = _mm_shuffle_epi8(
-                words, _mm_setr_epi8(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
-        }
-        return _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(words));
-    } else if constexpr (S == Sample::i32) {
-        return _mm256_cvtepi32_ps(
-            _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * i)));
-    } else {
-        return _mm256_loadu_ps(reinterpret_cast<const float *>(src + 4 * i));
-    }
-}
+struct Floats {
+    static constexpr size_t lanes = 8;
+    __m256 v;
 
-template <bool Half>
-void store_values(uint8_t *dst, size_t i, __m256 v) {
-    if constexpr (Half) {
-        // F16C, which dispatch.cpp requires of this table along with AVX2.
-        _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + 2 * i),
-                         _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-    } else {
-        _mm256_storeu_ps(reinterpret_cast<float *>(dst + 4 * i), v);
-    }
-}
-
-template <Sample S, bool Half>
-void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
-    __m256 scale[3];
-    __m256 offset[3];
-    for (size_t v = 0; v < 3; ++v) {
-        scale[v] = _mm256_loadu_ps(a.scale + 8 * v);
-        offset[v] = _mm256_loadu_ps(a.offset + 8 * v);
-    }
-    size_t i = 0;
-    for (; i + 24 <= count; i += 24) {
-        for (size_t v = 0; v < 3; ++v) {
-            const __m256 x = load_samples<S>(src, i + 8 * v);
-            store_values<Half>(dst, i + 8 * v, _mm256_add_ps(_mm256_mul_ps(x, scale[v]), offset[v]));
-        }
-    }
-    for (size_t v = 0; i + 8 <= count; i += 8, ++v) {
-        const __m256 x = load_samples<S>(src, i);
-        store_values<Half>(dst, i, _mm256_add_ps(_mm256_mul_ps(x, scale[v]), offset[v]));
-    }
-    convert_plain<S, Half>(dst, src, i, count, a);
-}
-
-// 8 pixels per step: each 32-bit lane holds a pixel, so a shift and a mask
-// leave one channel's byte in every lane, with no shuffle.
-template <bool Half>
-void split_4_to_float(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p,
-                      const Affine *a) {
-    const __m256i low_byte = _mm256_set1_epi32(0xff);
-    const size_t whole = pixels / 8 * 8;
-    // A plane at a time over a block of pixels that stays in L1: one output
-    // stream at a time measured faster than all planes together.
-    for (size_t start = 0; start < whole; start += kPlanarBlock) {
-        const size_t end = whole - start < kPlanarBlock ? whole : start + kPlanarBlock;
-        for (size_t j = 0; j < p.count; ++j) {
-            const __m128i shift = _mm_cvtsi32_si128(8 * p.index[j]);
-            const __m256 scale = _mm256_set1_ps(a[j].scale[0]);
-            const __m256 offset = _mm256_set1_ps(a[j].offset[0]);
-            uint8_t *out = dst[j];
-            for (size_t i = start; i < end; i += 8) {
-                const __m256i v =
-                    _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * i));
-                const __m256 x =
-                    _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srl_epi32(v, shift), low_byte));
-                store_values<Half>(out, i, _mm256_add_ps(_mm256_mul_ps(x, scale), offset));
+    static Floats load(const float *p) { return {_mm256_loadu_ps(p)}; }
+    static Floats splat(float x) { return {_mm256_set1_ps(x)}; }
+    template <Sample S>
+    static Floats samples(const uint8_t *src, size_t i) {
+        if constexpr (S == Sample::u8) {
+            const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(src + i));
+            return {_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes))};
+        } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
+            __m128i words = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 2 * i));
+            if constexpr (S == Sample::u16_swapped) {
+                words = _mm_shuffle_epi8(
+                    words, _mm_setr_epi8(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
             }
+            return {_mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(words))};
+        } else if constexpr (S == Sample::i32) {
+            return {_mm256_cvtepi32_ps(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * i)))};
+        } else {
+            return {_mm256_loadu_ps(reinterpret_cast<const float *>(src + 4 * i))};
         }
     }
-    split_4_to_float_plain<Half>(dst, src, whole, pixels, p, a);
-}
+    // Each 32-bit lane holds a pixel: a shift and a mask leave one of its
+    // bytes, with no shuffle.
+    static Floats pixel_byte(const uint8_t *src, size_t i, size_t byte) {
+        const __m256i pixels = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + 4 * i));
+        const __m128i shift = _mm_cvtsi32_si128(static_cast<int>(8 * byte));
+        return {_mm256_cvtepi32_ps(
+            _mm256_and_si256(_mm256_srl_epi32(pixels, shift), _mm256_set1_epi32(0xff)))};
+    }
+    Floats operator*(Floats b) const { return {_mm256_mul_ps(v, b.v)}; }
+    Floats operator+(Floats b) const { return {_mm256_add_ps(v, b.v)}; }
+    template <bool Half>
+    void store(uint8_t *dst, size_t i) const {
+        if constexpr (Half) {
+            // F16C, which dispatch.cpp requires of this table along with AVX2.
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + 2 * i),
+                             _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        } else {
+            _mm256_storeu_ps(reinterpret_cast<float *>(dst + 4 * i), v);
+        }
+    }
+};
 
 #elif defined(FASTPIL_ISA_SSSE3)
-
-template <Sample S>
-__m128 load_samples(const uint8_t *src, size_t i) {
-    const __m128i zero = _mm_setzero_si128();
-    if constexpr (S == Sample::u8) {
-        int32_t four;
-        std::memcpy(&four, src + i, 4);
-        const __m128i bytes = _mm_cvtsi32_si128(four);
-        return _mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(bytes, zero), zero));
-    } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
-        __m128i words = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(src + 2 * i));
-        if constexpr (S == Sample::u16_swapped) {
-            words = _mm_shuffle_epi8(
-                words, _mm_setr_epi8(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
-        }
-        return _mm_cvtepi32_ps(_mm_unpacklo_epi16(words, zero));
-    } else if constexpr (S == Sample::i32) {
-        return _mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * i)));
-    } else {
-        return _mm_loadu_ps(reinterpret_cast<const float *>(src + 4 * i));
-    }
-}
 
 // half_bits on four lanes, with SSE2 integer arithmetic (no F16C here).
 __m128i half_bits4(__m128 value) {
@@ -902,173 +833,196 @@ __m128i half_bits4(__m128 value) {
     const __m128i x = _mm_and_si128(x_signed, _mm_set1_epi32(0x7fffffff));
     const __m128i special = _mm_cmpgt_epi32(x, _mm_set1_epi32(static_cast<int>(kHalfOverflow) - 1));
     const __m128i nan = _mm_cmpgt_epi32(x, _mm_set1_epi32(static_cast<int>(kInfinityBits)));
-    const __m128i special_bits =
-        _mm_or_si128(_mm_set1_epi32(0x7c00),
-                     _mm_and_si128(nan, _mm_or_si128(_mm_set1_epi32(0x0200),
-                                                     _mm_and_si128(_mm_srli_epi32(x, 13),
-                                                                   _mm_set1_epi32(0x3ff)))));
+    const __m128i payload = _mm_and_si128(_mm_srli_epi32(x, 13), _mm_set1_epi32(0x3ff));
+    const __m128i special_bits = _mm_or_si128(
+        _mm_set1_epi32(0x7c00),
+        _mm_and_si128(nan, _mm_or_si128(_mm_set1_epi32(0x0200), payload)));
     const __m128i small = _mm_cmplt_epi32(x, _mm_set1_epi32(static_cast<int>(kHalfNormal)));
     const __m128i align = _mm_set1_epi32(static_cast<int>(kHalfAlign));
     const __m128i small_bits = _mm_sub_epi32(
         _mm_castps_si128(_mm_add_ps(_mm_castsi128_ps(x), _mm_castsi128_ps(align))), align);
     const __m128i odd = _mm_and_si128(_mm_srli_epi32(x, 13), _mm_set1_epi32(1));
-    const __m128i bias = _mm_set1_epi32(static_cast<int>((static_cast<uint32_t>(15 - 127) << 23) + 0xfffu));
+    const __m128i bias =
+        _mm_set1_epi32(static_cast<int>((static_cast<uint32_t>(15 - 127) << 23) + 0xfffu));
     const __m128i normal_bits = _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(x, bias), odd), 13);
-    __m128i h = _mm_or_si128(_mm_and_si128(small, small_bits), _mm_andnot_si128(small, normal_bits));
+    __m128i h =
+        _mm_or_si128(_mm_and_si128(small, small_bits), _mm_andnot_si128(small, normal_bits));
     h = _mm_or_si128(_mm_and_si128(special, special_bits), _mm_andnot_si128(special, h));
     return _mm_or_si128(h, sign);
 }
 
-template <bool Half>
-void store_values(uint8_t *dst, size_t i, __m128 v) {
-    if constexpr (Half) {
-        const __m128i low_words =
-            _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
-        _mm_storel_epi64(reinterpret_cast<__m128i *>(dst + 2 * i),
-                         _mm_shuffle_epi8(half_bits4(v), low_words));
-    } else {
-        _mm_storeu_ps(reinterpret_cast<float *>(dst + 4 * i), v);
-    }
-}
+struct Floats {
+    static constexpr size_t lanes = 4;
+    __m128 v;
 
-template <Sample S, bool Half>
-void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
-    __m128 scale[6];
-    __m128 offset[6];
-    for (size_t v = 0; v < 6; ++v) {
-        scale[v] = _mm_loadu_ps(a.scale + 4 * v);
-        offset[v] = _mm_loadu_ps(a.offset + 4 * v);
-    }
-    size_t i = 0;
-    for (; i + 24 <= count; i += 24) {
-        for (size_t v = 0; v < 6; ++v) {
-            const __m128 x = load_samples<S>(src, i + 4 * v);
-            store_values<Half>(dst, i + 4 * v, _mm_add_ps(_mm_mul_ps(x, scale[v]), offset[v]));
-        }
-    }
-    for (size_t v = 0; i + 4 <= count; i += 4, ++v) {
-        const __m128 x = load_samples<S>(src, i);
-        store_values<Half>(dst, i, _mm_add_ps(_mm_mul_ps(x, scale[v]), offset[v]));
-    }
-    convert_plain<S, Half>(dst, src, i, count, a);
-}
-
-// 4 pixels per step: each 32-bit lane holds a pixel (see the AVX2 version).
-template <bool Half>
-void split_4_to_float(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p,
-                      const Affine *a) {
-    const __m128i low_byte = _mm_set1_epi32(0xff);
-    const size_t whole = pixels / 4 * 4;
-    for (size_t start = 0; start < whole; start += kPlanarBlock) {
-        const size_t end = whole - start < kPlanarBlock ? whole : start + kPlanarBlock;
-        for (size_t j = 0; j < p.count; ++j) {
-            const __m128i shift = _mm_cvtsi32_si128(8 * p.index[j]);
-            const __m128 scale = _mm_set1_ps(a[j].scale[0]);
-            const __m128 offset = _mm_set1_ps(a[j].offset[0]);
-            for (size_t i = start; i < end; i += 4) {
-                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * i));
-                const __m128 x =
-                    _mm_cvtepi32_ps(_mm_and_si128(_mm_srl_epi32(v, shift), low_byte));
-                store_values<Half>(dst[j], i, _mm_add_ps(_mm_mul_ps(x, scale), offset));
+    static Floats load(const float *p) { return {_mm_loadu_ps(p)}; }
+    static Floats splat(float x) { return {_mm_set1_ps(x)}; }
+    template <Sample S>
+    static Floats samples(const uint8_t *src, size_t i) {
+        const __m128i zero = _mm_setzero_si128();
+        if constexpr (S == Sample::u8) {
+            int32_t four;
+            std::memcpy(&four, src + i, 4);
+            const __m128i bytes = _mm_cvtsi32_si128(four);
+            return {_mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(bytes, zero), zero))};
+        } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
+            __m128i words = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(src + 2 * i));
+            if constexpr (S == Sample::u16_swapped) {
+                words = _mm_shuffle_epi8(
+                    words, _mm_setr_epi8(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
             }
+            return {_mm_cvtepi32_ps(_mm_unpacklo_epi16(words, zero))};
+        } else if constexpr (S == Sample::i32) {
+            return {_mm_cvtepi32_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * i)))};
+        } else {
+            return {_mm_loadu_ps(reinterpret_cast<const float *>(src + 4 * i))};
         }
     }
-    split_4_to_float_plain<Half>(dst, src, whole, pixels, p, a);
-}
+    // As AVX2's: a pixel a lane.
+    static Floats pixel_byte(const uint8_t *src, size_t i, size_t byte) {
+        const __m128i pixels = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 4 * i));
+        const __m128i shift = _mm_cvtsi32_si128(static_cast<int>(8 * byte));
+        return {_mm_cvtepi32_ps(_mm_and_si128(_mm_srl_epi32(pixels, shift), _mm_set1_epi32(0xff)))};
+    }
+    Floats operator*(Floats b) const { return {_mm_mul_ps(v, b.v)}; }
+    Floats operator+(Floats b) const { return {_mm_add_ps(v, b.v)}; }
+    template <bool Half>
+    void store(uint8_t *dst, size_t i) const {
+        if constexpr (Half) {
+            const __m128i low_words =
+                _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+            _mm_storel_epi64(reinterpret_cast<__m128i *>(dst + 2 * i),
+                             _mm_shuffle_epi8(half_bits4(v), low_words));
+        } else {
+            _mm_storeu_ps(reinterpret_cast<float *>(dst + 4 * i), v);
+        }
+    }
+};
 
 #elif defined(FASTPIL_ISA_NEON)
 
-template <Sample S>
-float32x4_t load_samples(const uint8_t *src, size_t i) {
-    if constexpr (S == Sample::u8) {
-        uint32_t four;
-        std::memcpy(&four, src + i, 4);
-        const uint8x8_t bytes = vreinterpret_u8_u32(vdup_n_u32(four));
-        return vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(bytes))));
-    } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
-        uint16x4_t words = vld1_u16(reinterpret_cast<const uint16_t *>(src + 2 * i));
-        if constexpr (S == Sample::u16_swapped) {
-            words = vreinterpret_u16_u8(vrev16_u8(vreinterpret_u8_u16(words)));
-        }
-        return vcvtq_f32_u32(vmovl_u16(words));
-    } else if constexpr (S == Sample::i32) {
-        return vcvtq_f32_s32(vld1q_s32(reinterpret_cast<const int32_t *>(src + 4 * i)));
-    } else {
-        return vld1q_f32(reinterpret_cast<const float *>(src + 4 * i));
-    }
-}
+struct Floats {
+    static constexpr size_t lanes = 4;
+    float32x4_t v;
 
-template <bool Half>
-void store_values(uint8_t *dst, size_t i, float32x4_t v) {
-    if constexpr (Half) {
-        // Conversions between float32 and float16 are part of the aarch64
-        // baseline; they round as the FPCR says, to nearest by default.
-        vst1_u16(reinterpret_cast<uint16_t *>(dst + 2 * i),
-                 vreinterpret_u16_f16(vcvt_f16_f32(v)));
-    } else {
-        vst1q_f32(reinterpret_cast<float *>(dst + 4 * i), v);
-    }
-}
-
-template <Sample S, bool Half>
-void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
-    float32x4_t scale[6];
-    float32x4_t offset[6];
-    for (size_t v = 0; v < 6; ++v) {
-        scale[v] = vld1q_f32(a.scale + 4 * v);
-        offset[v] = vld1q_f32(a.offset + 4 * v);
-    }
-    size_t i = 0;
-    for (; i + 24 <= count; i += 24) {
-        for (size_t v = 0; v < 6; ++v) {
-            const float32x4_t x = load_samples<S>(src, i + 4 * v);
-            store_values<Half>(dst, i + 4 * v, vaddq_f32(vmulq_f32(x, scale[v]), offset[v]));
-        }
-    }
-    for (size_t v = 0; i + 4 <= count; i += 4, ++v) {
-        const float32x4_t x = load_samples<S>(src, i);
-        store_values<Half>(dst, i, vaddq_f32(vmulq_f32(x, scale[v]), offset[v]));
-    }
-    convert_plain<S, Half>(dst, src, i, count, a);
-}
-
-// 4 pixels per step: each 32-bit lane holds a pixel (see the AVX2 version);
-// a shift by a negative amount shifts right.
-template <bool Half>
-void split_4_to_float(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p,
-                      const Affine *a) {
-    const uint32x4_t low_byte = vdupq_n_u32(0xff);
-    const size_t whole = pixels / 4 * 4;
-    for (size_t start = 0; start < whole; start += kPlanarBlock) {
-        const size_t end = whole - start < kPlanarBlock ? whole : start + kPlanarBlock;
-        for (size_t j = 0; j < p.count; ++j) {
-            const int32x4_t shift = vdupq_n_s32(-8 * static_cast<int32_t>(p.index[j]));
-            const float32x4_t scale = vdupq_n_f32(a[j].scale[0]);
-            const float32x4_t offset = vdupq_n_f32(a[j].offset[0]);
-            for (size_t i = start; i < end; i += 4) {
-                const uint32x4_t v = vld1q_u32(reinterpret_cast<const uint32_t *>(src + 4 * i));
-                const float32x4_t x = vcvtq_f32_u32(vandq_u32(vshlq_u32(v, shift), low_byte));
-                store_values<Half>(dst[j], i, vaddq_f32(vmulq_f32(x, scale), offset));
+    static Floats load(const float *p) { return {vld1q_f32(p)}; }
+    static Floats splat(float x) { return {vdupq_n_f32(x)}; }
+    template <Sample S>
+    static Floats samples(const uint8_t *src, size_t i) {
+        if constexpr (S == Sample::u8) {
+            uint32_t four;
+            std::memcpy(&four, src + i, 4);
+            const uint8x8_t bytes = vreinterpret_u8_u32(vdup_n_u32(four));
+            return {vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(bytes))))};
+        } else if constexpr (S == Sample::u16 || S == Sample::u16_swapped) {
+            uint16x4_t words = vld1_u16(reinterpret_cast<const uint16_t *>(src + 2 * i));
+            if constexpr (S == Sample::u16_swapped) {
+                words = vreinterpret_u16_u8(vrev16_u8(vreinterpret_u8_u16(words)));
             }
+            return {vcvtq_f32_u32(vmovl_u16(words))};
+        } else if constexpr (S == Sample::i32) {
+            return {vcvtq_f32_s32(vld1q_s32(reinterpret_cast<const int32_t *>(src + 4 * i)))};
+        } else {
+            return {vld1q_f32(reinterpret_cast<const float *>(src + 4 * i))};
         }
     }
-    split_4_to_float_plain<Half>(dst, src, whole, pixels, p, a);
-}
+    // As AVX2's: a pixel a lane; a shift by a negative amount shifts right.
+    static Floats pixel_byte(const uint8_t *src, size_t i, size_t byte) {
+        const uint32x4_t pixels = vld1q_u32(reinterpret_cast<const uint32_t *>(src + 4 * i));
+        const int32x4_t shift = vdupq_n_s32(-8 * static_cast<int32_t>(byte));
+        return {vcvtq_f32_u32(vandq_u32(vshlq_u32(pixels, shift), vdupq_n_u32(0xff)))};
+    }
+    Floats operator*(Floats b) const { return {vmulq_f32(v, b.v)}; }
+    Floats operator+(Floats b) const { return {vaddq_f32(v, b.v)}; }
+    template <bool Half>
+    void store(uint8_t *dst, size_t i) const {
+        if constexpr (Half) {
+            // Part of the aarch64 baseline; rounds as the FPCR says, to
+            // nearest by default.
+            vst1_u16(reinterpret_cast<uint16_t *>(dst + 2 * i),
+                     vreinterpret_u16_f16(vcvt_f16_f32(v)));
+        } else {
+            vst1q_f32(reinterpret_cast<float *>(dst + 4 * i), v);
+        }
+    }
+};
 
 #else
 
+using Floats = Scalar;
+
+#endif
+
+// Values `begin` to `count` of `src`, in whole steps of V's lanes; returns
+// where it stopped. Value i takes the scale and offset of lane i % kAffineSpan
+// (kAffineSpan is a multiple of every V's lanes, so a step never straddles
+// its end). Whole spans of kAffineSpan values keep every lane's numbers in
+// registers.
+template <class V, Sample S, bool Half>
+size_t to_float_steps(uint8_t *dst, const uint8_t *src, size_t begin, size_t count,
+                      const Affine &a) {
+    constexpr size_t kSteps = kAffineSpan / V::lanes;
+    size_t i = begin;
+    size_t lane = begin % kAffineSpan;
+    if (lane == 0 && i + kAffineSpan <= count) {
+        V scale[kSteps];
+        V offset[kSteps];
+        for (size_t v = 0; v < kSteps; ++v) {
+            scale[v] = V::load(a.scale + V::lanes * v);
+            offset[v] = V::load(a.offset + V::lanes * v);
+        }
+        for (; i + kAffineSpan <= count; i += kAffineSpan) {
+            for (size_t v = 0; v < kSteps; ++v) {
+                const V x = V::template samples<S>(src, i + V::lanes * v);
+                (x * scale[v] + offset[v]).template store<Half>(dst, i + V::lanes * v);
+            }
+        }
+    }
+    for (; i + V::lanes <= count; i += V::lanes) {
+        const V x = V::template samples<S>(src, i);
+        (x * V::load(a.scale + lane) + V::load(a.offset + lane)).template store<Half>(dst, i);
+        lane = lane + V::lanes == kAffineSpan ? 0 : lane + V::lanes;
+    }
+    return i;
+}
+
 template <Sample S, bool Half>
-void convert(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
-    convert_plain<S, Half>(dst, src, 0, count, a);
+void to_float(uint8_t *dst, const uint8_t *src, size_t count, const Affine &a) {
+    const size_t done = to_float_steps<Floats, S, Half>(dst, src, 0, count, a);
+    to_float_steps<Scalar, S, Half>(dst, src, done, count, a);
+}
+
+// Pixels per block of the planar float kernels (16 KiB of 4-byte pixels):
+// a plane at a time over a block that stays in L1, one output stream at a
+// time, measured faster than all planes together.
+constexpr size_t kPlanarBlock = 4096;
+
+template <class V, bool Half>
+void split_4_to_float_steps(uint8_t *const *dst, const uint8_t *src, size_t begin, size_t end,
+                            const Pattern &p, const Affine *a) {
+    for (size_t j = 0; j < p.count; ++j) {
+        // Read once: the stores, of bytes, may alias anything the compiler
+        // would otherwise read again at every step.
+        const V scale = V::splat(a[j].scale[0]);
+        const V offset = V::splat(a[j].offset[0]);
+        const size_t byte = p.index[j];
+        uint8_t *const plane = dst[j];
+        for (size_t i = begin; i < end; i += V::lanes) {
+            (V::pixel_byte(src, i, byte) * scale + offset).template store<Half>(plane, i);
+        }
+    }
 }
 
 template <bool Half>
 void split_4_to_float(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pattern &p,
                       const Affine *a) {
-    split_4_to_float_plain<Half>(dst, src, 0, pixels, p, a);
+    const size_t whole = pixels / Floats::lanes * Floats::lanes;
+    for (size_t start = 0; start < whole; start += kPlanarBlock) {
+        const size_t end = whole - start < kPlanarBlock ? whole : start + kPlanarBlock;
+        split_4_to_float_steps<Floats, Half>(dst, src, start, end, p, a);
+    }
+    split_4_to_float_steps<Scalar, Half>(dst, src, whole, pixels, p, a);
 }
-
-#endif
 
 }  // namespace
 
@@ -1081,11 +1035,12 @@ extern const Kernels kernels = {
     pick_any,
     split_any,
     bytes_to_bool,
-    {convert<Sample::u8, false>, convert<Sample::u16, false>,
-     convert<Sample::u16_swapped, false>, convert<Sample::i32, false>,
-     convert<Sample::f32, false>},
-    {convert<Sample::u8, true>, convert<Sample::u16, true>, convert<Sample::u16_swapped, true>,
-     convert<Sample::i32, true>, convert<Sample::f32, true>},
+    {to_float<Sample::u8, false>, to_float<Sample::u16, false>,
+     to_float<Sample::u16_swapped, false>, to_float<Sample::i32, false>,
+     to_float<Sample::f32, false>},
+    {to_float<Sample::u8, true>, to_float<Sample::u16, true>,
+     to_float<Sample::u16_swapped, true>, to_float<Sample::i32, true>,
+     to_float<Sample::f32, true>},
     split_4_to_float<false>,
     split_4_to_float<true>,
     pack_3_to_4,

@@ -25,6 +25,7 @@
 
 #include "dispatch.hpp"
 #include "kernels.hpp"
+#include "required_tables.hpp"
 
 namespace {
 
@@ -413,36 +414,10 @@ size_t check_planar_converters(const Kernels &table, std::mt19937 &rng, size_t *
     return failures;
 }
 
-std::vector<std::string> split_names(const char *list) {
-    std::vector<std::string> names;
-    std::string current;
-    for (const char *c = list; *c != '\0'; ++c) {
-        if (*c == ',') {
-            names.push_back(current);
-            current.clear();
-        } else {
-            current += *c;
-        }
-    }
-    names.push_back(current);
-    return names;
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::vector<std::string> required;
-    if (const char *names = std::getenv("FASTPIL_REQUIRE_KERNELS"); names && *names) {
-        required = split_names(names);
-    }
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--require") == 0 && i + 1 < argc) {
-            required = split_names(argv[++i]);
-        } else {
-            std::fprintf(stderr, "usage: %s [--require NAME,NAME...]\n", argv[0]);
-            return 2;
-        }
-    }
+    const std::vector<std::string> required = fastpil_tests::required_tables(argc, argv);
 
     const Kernels *tables[fastpil::kMaxKernelTables];
     const size_t count = fastpil::supported_kernels(tables);
@@ -480,17 +455,7 @@ int main(int argc, char **argv) {
         std::printf("FAIL select_kernels accepted an unknown name\n");
         ++failures;
     }
-    for (const std::string &name : required) {
-        bool found = false;
-        for (const std::string &t : tested) {
-            found = found || t == name;
-        }
-        if (!found) {
-            std::printf("FAIL kernel table %s was required but this build or CPU lacks it\n",
-                        name.c_str());
-            ++failures;
-        }
-    }
+    failures += fastpil_tests::missing_tables(required, tested);
     std::printf("%zu kernel tables, %zu runs: %s\n", tested.size(), cases,
                 failures == 0 ? "all passed" : "FAILED");
     return failures == 0 ? 0 : 1;

@@ -44,6 +44,7 @@
 
 #include "chunks.hpp"
 #include "dispatch.hpp"
+#include "required_tables.hpp"
 #include "transforms.hpp"
 
 namespace {
@@ -510,40 +511,10 @@ void sweep_transforms(const fastpil::Kernels *scalar, const Guarded &chunks,
     }
 }
 
-std::vector<std::string> split_names(const char *names) {
-    std::vector<std::string> found;
-    std::string current;
-    for (const char *c = names;; ++c) {
-        if (*c == ',' || *c == '\0') {
-            if (!current.empty()) {
-                found.push_back(current);
-            }
-            current.clear();
-            if (*c == '\0') {
-                break;
-            }
-        } else {
-            current += *c;
-        }
-    }
-    return found;
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::vector<std::string> required;
-    if (const char *names = std::getenv("FASTPIL_REQUIRE_KERNELS"); names && *names) {
-        required = split_names(names);
-    }
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--require") == 0 && i + 1 < argc) {
-            required = split_names(argv[++i]);
-        } else {
-            std::fprintf(stderr, "usage: %s [--require NAME,NAME...]\n", argv[0]);
-            return 2;
-        }
-    }
+    const std::vector<std::string> required = fastpil_tests::required_tables(argc, argv);
     std::signal(SIGSEGV, report_crash);
 #if defined(SIGBUS)
     std::signal(SIGBUS, report_crash);
@@ -563,16 +534,7 @@ int main(int argc, char **argv) {
         sweep_transforms(scalar, chunks, arrays);
         swept.push_back(tables[k]->name);
     }
-    for (const std::string &name : required) {
-        bool found = false;
-        for (const std::string &s : swept) {
-            found = found || s == name;
-        }
-        if (!found) {
-            std::printf("FAIL kernel table %s was required but was not swept\n", name.c_str());
-            ++g_failures;
-        }
-    }
+    g_failures += fastpil_tests::missing_tables(required, swept);
     std::printf("sweep: %zu cases on %zu kernel tables: %s\n", g_cases, swept.size(),
                 g_failures == 0 ? "all passed" : "FAILED");
     return g_failures == 0 ? 0 : 1;
