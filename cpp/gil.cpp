@@ -19,20 +19,21 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kReleaseAboveBytes = 256 * 1024;
 
 // A thread that waits for the GIL in CPython sleeps on a condition variable,
-// and waking it takes tens of microseconds (22 µs on the 2-core virtual
-// machine this was measured on): longer than the kernel of a 64 KiB chunk.
-// Had each kernel's release woken the other thread, and each return to the
-// GIL waited for it, two threads would be slower than one. So fastpil threads
-// hand the GIL to each other by a claim: a thread that wants the GIL back
-// after its kernel spins until no other fastpil thread holds the claim, takes
-// it, and only then asks CPython for the GIL, which is free by then and
-// handed over at once. The claim is a hint, never a lock: the GIL alone
-// guards Python, and a thread that has spun for kMaxSpin stops waiting for
-// the claim and waits for the GIL as any thread does. Threads outside
-// fastpil take no part: one waiting for the GIL is woken by the release and
-// takes the GIL while the kernels run, as it would between two bytecodes.
-std::atomic<bool> g_claimed{false};
-thread_local bool t_holds_claim = false;
+// and waking it takes tens of microseconds on the machines fastpil is
+// measured on (docs/reliability.md, "The GIL"): longer than the kernel of a
+// 64 KiB chunk. Had each kernel's release woken the other thread, and each
+// return to the GIL waited for it, two threads would be slower than one. So
+// fastpil threads hand the GIL to each other by a baton: a thread that wants
+// the GIL back after its kernel spins until no other fastpil thread holds
+// the baton, takes it, and only then asks CPython for the GIL, which is free
+// by then and handed over at once. The baton is a hint, never a lock: the
+// GIL alone guards Python, and a thread that has spun for kMaxSpin stops
+// waiting for the baton and waits for the GIL as any thread does. Threads
+// outside fastpil take no part: one waiting for the GIL is woken by the
+// release and takes the GIL while the kernels run, as it would between two
+// bytecodes.
+std::atomic<bool> g_baton_taken{false};
+thread_local bool t_holds_baton = false;
 constexpr auto kMaxSpin = std::chrono::microseconds(200);
 
 std::atomic<bool> g_counting{false};
@@ -47,17 +48,17 @@ inline void cpu_relax() {
 #endif
 }
 
-void drop_claim() {
-    if (t_holds_claim) {
-        t_holds_claim = false;
-        g_claimed.store(false, std::memory_order_release);
+void pass_baton() {
+    if (t_holds_baton) {
+        t_holds_baton = false;
+        g_baton_taken.store(false, std::memory_order_release);
     }
 }
 
-bool try_claim() {
+bool take_baton() {
     bool expected = false;
-    return !g_claimed.load(std::memory_order_relaxed) &&
-           g_claimed.compare_exchange_weak(expected, true, std::memory_order_acquire);
+    return !g_baton_taken.load(std::memory_order_relaxed) &&
+           g_baton_taken.compare_exchange_weak(expected, true, std::memory_order_acquire);
 }
 
 }  // namespace
@@ -66,7 +67,7 @@ bool releases_gil(std::size_t packed_bytes) { return packed_bytes > kReleaseAbov
 
 WithoutGil::WithoutGil()
     : state_(PyEval_SaveThread()), counted_(g_counting.load(std::memory_order_relaxed)) {
-    drop_claim();
+    pass_baton();
     if (counted_ && g_kernels_running.fetch_add(1, std::memory_order_relaxed) > 0) {
         g_kernel_overlaps.fetch_add(1, std::memory_order_relaxed);
     }
@@ -77,19 +78,19 @@ WithoutGil::~WithoutGil() {
         g_kernels_running.fetch_sub(1, std::memory_order_relaxed);
     }
     const Clock::time_point limit = Clock::now() + kMaxSpin;
-    for (unsigned spins = 1; !try_claim(); ++spins) {
+    for (unsigned spins = 1; !take_baton(); ++spins) {
         cpu_relax();
         if (spins % 64 == 0 && Clock::now() > limit) {
-            // The claim's holder is slow, or left fastpil with it: take it
+            // The baton's holder is slow, or left fastpil with it: take it
             // over, and wait for the GIL as any thread does.
-            g_claimed.store(true, std::memory_order_relaxed);
+            g_baton_taken.store(true, std::memory_order_relaxed);
             break;
         }
     }
     // Kept after the GIL is taken, until this thread next lets go of it: a
-    // thread that ends its conversion holding the claim is usually back in
+    // thread that ends its conversion holding the baton is usually back in
     // the next one before another thread has spun for long.
-    t_holds_claim = true;
+    t_holds_baton = true;
     PyEval_RestoreThread(state_);
 }
 
