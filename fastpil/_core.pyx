@@ -404,11 +404,12 @@ def to_numpy(im, *, out=None, channels=None, layout="HWC", box=None, dtype=None,
             plan = found
             try:
                 pixels = im.im
-            except ValueError:  # a closed image
+                pixels_mode = pixels.mode
+            except ValueError:  # a closed image (raising from im.im since Pillow 11)
                 pass
             else:
                 width, height = im.size
-                if pixels.mode == plan.mode and width <= plan.widest:
+                if pixels_mode == plan.mode and width <= plan.widest:
                     return to_array(plan, pixels, (0, 0, width, height))
     if _image_to_array is None:
         from ._convert import image_to_array
