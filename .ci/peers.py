@@ -1,0 +1,293 @@
+"""Other libraries' own test suites as oracles for fastpil.patch().
+
+    python .ci/peers.py [--output DIR] [--peer NAME ...]
+    python .ci/peers.py [--output DIR] --tree DIR --name NAME [-- PYTEST_ARGS ...]
+
+``fastpil.patch()`` puts fastpil under every ``numpy.array(im)``,
+``numpy.asarray(im)`` and ``Image.fromarray`` of a process, so the suites of
+the libraries that call them are tests of fastpil too. Each suite runs twice in
+this interpreter's environment, with the same arguments, environment and hash
+seed: plainly, and with tests/peers/fastpil_patch_plugin.py, which patches
+before anything is imported. The outcomes are compared test by test (from
+pytest's JUnit XML): a test that passes plainly and does not pass patched
+(fails, errors, is skipped, or never ran because the process died) is a fastpil
+bug, and fails this script. Tests that fail in both runs are listed but are not
+fastpil's: with no network, for one, tests that download fail both times.
+
+The first form runs the suites of PEERS, taken from the PyPI sdist of the
+version installed here, so the tests match the code they test. The second runs
+the tests of any source tree (a checkout of a project whose tests are not on
+PyPI), with PYTEST_ARGS naming the tests and options, from DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from common import ROOT, CheckFailed, report_failure, run, tests_env, unpack_sdist
+
+PLUGIN_DIR = ROOT / "tests" / "peers"
+PLUGIN = "fastpil_patch_plugin"
+# pytest's exit codes for "all passed" and "some tests failed"; any other means
+# the run itself broke (a crash, an internal or usage error) and proves nothing.
+COMPLETED_RUN = (0, 1)
+
+
+@dataclass(frozen=True)
+class Peer:
+    distribution: str  # its name on PyPI
+    tests: tuple[str, ...]  # test files or directories, relative to the sdist's root
+    options: tuple[str, ...] = ()  # further pytest arguments
+
+
+PEERS = {
+    # Pillow's whole suite (about 5,000 tests, a minute a run here): the patch
+    # replaces attributes of Image.Image itself and Image.fromarray, which any
+    # test may reach, not only the numpy ones (test_numpy.py, test_image_array.py).
+    # Its tests import helpers from the sdist's Tests package: `python -m pytest`
+    # from the sdist's root puts that root on sys.path (the installed PIL is
+    # still the one imported, as the sdist keeps its own under src/).
+    "pillow": Peer("pillow", ("Tests",)),
+    # imageio's suite but for the plugins of other libraries (ffmpeg, pyav,
+    # tifffile, opencv, ..., which are not installed here and would skip): the
+    # Pillow plugin and the legacy one, and the core and v2/v3 APIs they go
+    # through. Tests marked needs_internet are deselected; most others need
+    # imageio's test images, cloned from GitHub when not deselected, so without
+    # network they are skipped in both runs alike.
+    "imageio": Peer(
+        "imageio",
+        (
+            "tests/test_pillow.py",
+            "tests/test_pillow_legacy.py",
+            "tests/test_core.py",
+            "tests/test_v2.py",
+            "tests/test_format.py",
+            "tests/test_config.py",
+            "tests/test_meta.py",
+        ),
+        ("-m", "not needs_internet"),
+    ),
+}
+
+
+@dataclass
+class Run:
+    label: str
+    returncode: int
+    seconds: float
+    outcomes: dict[str, tuple[str, str]]  # test id -> (outcome, first line of its message)
+    log: Path
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def fetch_sdist(distribution: str, version: str, into: Path) -> Path:
+    """The sdist of ``distribution==version`` from the package index, kept in ``into``."""
+
+    def kept() -> list[Path]:
+        # "pillow-13.0.0.tar.gz"; older sdists spell their names as they like ("Pillow-9.5.0").
+        names = (p.name.removesuffix(".tar.gz").rpartition("-") for p in into.glob("*.tar.gz"))
+        return [
+            into / f"{name}-{v}.tar.gz"
+            for name, _, v in names
+            if normalized(name) == normalized(distribution) and v == version
+        ]
+
+    into.mkdir(parents=True, exist_ok=True)
+    if not kept():
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--disable-pip-version-check",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                distribution,
+                "--dest",
+                str(into),
+                f"{distribution}=={version}",
+            ]
+        )
+    found = kept()
+    if len(found) != 1:
+        raise CheckFailed(f"no sdist of {distribution} {version} in {into}")
+    return found[0]
+
+
+def read_junit(path: Path) -> dict[str, tuple[str, str]]:
+    outcomes: dict[str, tuple[str, str]] = {}
+    rank = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+    for case in ElementTree.parse(path).iter("testcase"):
+        test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
+        outcome, message = "passed", ""
+        for child in case:
+            kind = {"failure": "failed", "error": "error", "skipped": "skipped"}.get(child.tag)
+            if kind is not None and rank[kind] > rank[outcome]:
+                outcome = kind
+                text = child.get("message") or child.text or ""
+                message = text.strip().splitlines()[0] if text.strip() else ""
+        # A test reported twice (an error in teardown after a failure) keeps the worst.
+        if test_id not in outcomes or rank[outcome] > rank[outcomes[test_id][0]]:
+            outcomes[test_id] = (outcome, message)
+    return outcomes
+
+
+def run_suite(label: str, cwd: Path, pytest_args: list[str], work: Path, patched: bool) -> Run:
+    """One run of pytest in ``cwd``; its files (log, JUnit XML, temporary files) in ``work``."""
+    work.mkdir(parents=True)
+    junit = work / "junit.xml"
+    log = work / "pytest.log"
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *pytest_args,
+        "-p",
+        "no:randomly",
+        "--color=no",
+        "-q",
+        f"--junitxml={junit}",
+        f"--basetemp={work / 'tmp'}",
+        "-o",
+        f"cache_dir={work / 'cache'}",
+    ]
+    if patched:
+        command += ["-p", PLUGIN]
+    # The plugin's directory is on the path in both runs, so that the runs
+    # differ in nothing but `-p`; it holds nothing else to import.
+    env = {**tests_env(), "PYTHONPATH": str(PLUGIN_DIR), "PYTHONHASHSEED": "0"}
+    print(f"+ (cd {shlex.quote(str(cwd))} && {shlex.join(command)}) > {log}", flush=True)
+    started = time.monotonic()
+    with log.open("w") as out:
+        returncode = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        ).returncode
+    seconds = time.monotonic() - started
+    lines = log.read_text(errors="replace").strip().splitlines()
+    print(
+        f"  {label}: exit {returncode} in {seconds:.0f} s: {lines[-1] if lines else '(no output)'}"
+    )
+    outcomes = read_junit(junit) if junit.exists() else {}
+    return Run(label, returncode, seconds, outcomes, log)
+
+
+def compare(name: str, plain: Run, patched: Run) -> list[str]:
+    """Prints how the runs differ; returns the differences that are fastpil's fault."""
+    problems = [
+        f"{name}: the {one.label} run ended with exit status {one.returncode}, see {one.log}"
+        for one in (plain, patched)
+        if one.returncode not in COMPLETED_RUN
+    ]
+    failing = ("failed", "error")
+    only_plain, both, only_patched = [], [], []
+    for test_id, (before, _) in sorted(plain.outcomes.items()):
+        after, message = patched.outcomes.get(test_id, ("not run", ""))
+        if before == "passed" and after != "passed":
+            only_plain.append(f"{test_id} passes plain, {after} patched: {message}")
+        elif before in failing and after in failing:
+            both.append(f"{test_id}: {message}")
+        elif before in failing and after == "passed":
+            only_patched.append(test_id)
+    counts = Counter(outcome for outcome, _ in plain.outcomes.values())
+    print(
+        f"{name}: {len(plain.outcomes)} tests, plain {dict(sorted(counts.items()))}; "
+        f"{len(only_plain)} pass only plain, {len(only_patched)} pass only patched, "
+        f"{len(both)} fail in both"
+    )
+    for heading, tests in (
+        ("failing in both runs (not fastpil's)", both),
+        ("passing only patched", only_patched),
+        ("passing only plain (fastpil's)", only_plain),
+    ):
+        if tests:
+            print(f"  {heading}:", *tests, sep="\n    ")
+    return problems + [f"{name}: {line}" for line in only_plain]
+
+
+def compare_runs(name: str, cwd: Path, pytest_args: list[str], work: Path) -> list[str]:
+    if work.exists():
+        shutil.rmtree(work)
+    print(f"== {name}", flush=True)
+    plain = run_suite("plain", cwd, pytest_args, work / "plain", patched=False)
+    patched = run_suite("patched", cwd, pytest_args, work / "patched", patched=True)
+    return compare(name, plain, patched)
+
+
+def peer_suite(peer: Peer, output: Path) -> list[str]:
+    version = importlib.metadata.version(peer.distribution)
+    sdist = fetch_sdist(peer.distribution, version, output / "sdists")
+    source = output / "src" / f"{peer.distribution}-{version}"
+    if source.exists():
+        shutil.rmtree(source)
+    source.mkdir(parents=True)
+    tree = unpack_sdist(sdist, source)
+    missing = [t for t in peer.tests if not (tree / t).exists()]
+    if missing:
+        raise CheckFailed(f"the sdist {sdist.name} has no {', '.join(missing)}")
+    args = [*peer.tests, *peer.options]
+    return compare_runs(
+        f"{peer.distribution} {version}", tree, args, output / "runs" / peer.distribution
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "build" / "peers")
+    parser.add_argument("--peer", action="append", choices=PEERS, help="only these peers")
+    parser.add_argument("--tree", type=Path, help="run the tests of this source tree instead")
+    parser.add_argument("--name", help="what to call the tree's suite (with --tree)")
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    output = args.output.resolve()
+    started = time.monotonic()
+    try:
+        if args.tree is not None:
+            pytest_args = args.pytest_args
+            if pytest_args[:1] == ["--"]:
+                pytest_args = pytest_args[1:]
+            name = args.name or args.tree.name
+            problems = compare_runs(name, args.tree.resolve(), pytest_args, output / "runs" / name)
+        else:
+            if args.pytest_args:
+                parser.error("pytest arguments go with --tree")
+            problems = []
+            for name in args.peer or list(PEERS):
+                problems += peer_suite(PEERS[name], output)
+    except (CheckFailed, subprocess.CalledProcessError) as error:
+        return report_failure("peers", error)
+    elapsed = time.monotonic() - started
+    if problems:
+        print(
+            f"\npeers: {len(problems)} problems under fastpil.patch() ({elapsed:.0f} s):",
+            file=sys.stderr,
+        )
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"peers: every test that passes plain passes patched ({elapsed:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
