@@ -32,6 +32,7 @@ import sys
 import time
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +45,79 @@ PLUGIN = "fastpil_patch_plugin"
 COMPLETED_RUN = (0, 1)
 
 
+def imageio_test_images(tree: Path) -> None:
+    """Stand-ins for the test images imageio's tests clone from GitHub.
+
+    Its conftest uses a `.test_images` directory at the root of the tree when
+    tests marked needs_internet are deselected. These files have the names,
+    shapes, modes and formats the tests expect of the real ones, so that the
+    tests of reading and writing through Pillow (every read is a numpy.asarray
+    of an image) run instead of skipping. Tests that check the real pictures'
+    content or metadata fail in both runs, and are listed as such.
+    """
+    import numpy
+    from PIL import ExifTags, Image, PngImagePlugin
+
+    images = tree / ".test_images"
+    images.mkdir()
+    rng = numpy.random.default_rng(0)
+
+    def picture(height: int, width: int, channels: int) -> numpy.ndarray:
+        # Smooth gradients plus noise: compressible, with a range of values.
+        y, x = numpy.mgrid[0:height, 0:width]
+        planes = [(x * (c + 1) + y * (3 - c)) % 256 for c in range(channels)]
+        noise = rng.integers(0, 24, (height, width, channels))
+        return ((numpy.stack(planes, axis=-1) + noise) % 256).astype(numpy.uint8)
+
+    chelsea = picture(300, 451, 3)
+    Image.fromarray(chelsea).save(images / "chelsea.png")
+    numpy.save(images / "chelsea.npy", chelsea)
+    numpy.save(images / "chelsea_jpg.npy", chelsea)
+    # A gAMA chunk of 1 / 2.2, which the tests of gamma correction read.
+    gamma = PngImagePlugin.PngInfo()
+    gamma.add(b"gAMA", (45455).to_bytes(4, "big"))
+    Image.fromarray(picture(512, 768, 3)).save(images / "kodim03.png", pnginfo=gamma)
+    # Landscape pixels that EXIF turns to portrait, as in rommel.jpg.
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    Image.fromarray(picture(300, 400, 3)).save(images / "rommel.jpg", quality=90, exif=exif)
+    Image.fromarray(picture(256, 256, 3)).save(images / "bricks.jpg")
+    Image.fromarray(picture(172, 448, 1)[..., 0]).save(images / "text.png")
+
+    # 36 palette frames of 200 x 150 with 102 colours, as in newtonscradle.gif.
+    palette = rng.integers(0, 256, (102, 3), dtype=numpy.uint8)
+    frames = []
+    for index in range(36):
+        frame = Image.fromarray(((picture(150, 200, 1)[..., 0] + index) % 102).astype(numpy.uint8))
+        frame.putpalette(palette.tobytes())
+        frames.append(frame)
+    frames[0].save(
+        images / "newtonscradle.gif", save_all=True, append_images=frames[1:], duration=40, loop=0
+    )
+    with Image.open(images / "newtonscradle.gif") as gif:
+        rgb = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            rgb.append(numpy.asarray(gif.convert("RGB")))
+    numpy.save(images / "newtonscradle_rgb.npy", numpy.stack(rgb))
+
+    # 30 x 24 palette images with a transparent colour (imageio issues 245, 246).
+    transparent = Image.fromarray(picture(24, 30, 1)[..., 0] % 16)
+    transparent.putpalette(palette[:16].tobytes())
+    transparent.save(images / "imageio_issue245.gif", transparency=0)
+    transparent.save(images / "imageio_issue246.png", transparency=0)
+    transparent.save(images / "scribble_P_RGB.bmp")
+    pages = [Image.fromarray(picture(64, 48, 3)) for _ in range(3)]
+    pages[0].save(images / "multipage_rgb.tif", save_all=True, append_images=pages[1:])
+    numpy.savez(images / "stent.npz", rng.integers(0, 256, (256, 128, 128), dtype=numpy.uint8))
+
+
 @dataclass(frozen=True)
 class Peer:
     distribution: str  # its name on PyPI
     tests: tuple[str, ...]  # test files or directories, relative to the sdist's root
     options: tuple[str, ...] = ()  # further pytest arguments
+    prepare: Callable[[Path], None] | None = None  # readies the unpacked sdist's tree
 
 
 PEERS = {
@@ -62,9 +131,8 @@ PEERS = {
     # imageio's suite but for the plugins of other libraries (ffmpeg, pyav,
     # tifffile, opencv, ..., which are not installed here and would skip): the
     # Pillow plugin and the legacy one, and the core and v2/v3 APIs they go
-    # through. Tests marked needs_internet are deselected; most others need
-    # imageio's test images, cloned from GitHub when not deselected, so without
-    # network they are skipped in both runs alike.
+    # through. Tests marked needs_internet are deselected; most others read
+    # imageio's test images, for which stand-ins are made (imageio_test_images).
     "imageio": Peer(
         "imageio",
         (
@@ -77,6 +145,7 @@ PEERS = {
             "tests/test_meta.py",
         ),
         ("-m", "not needs_internet"),
+        imageio_test_images,
     ),
 }
 
@@ -245,6 +314,8 @@ def peer_suite(peer: Peer, output: Path) -> list[str]:
     missing = [t for t in peer.tests if not (tree / t).exists()]
     if missing:
         raise CheckFailed(f"the sdist {sdist.name} has no {', '.join(missing)}")
+    if peer.prepare is not None:
+        peer.prepare(tree)
     args = [*peer.tests, *peer.options]
     return compare_runs(
         f"{peer.distribution} {version}", tree, args, output / "runs" / peer.distribution
