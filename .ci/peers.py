@@ -9,9 +9,10 @@ the libraries that call them are tests of fastpil too. Each suite runs twice in
 this interpreter's environment, with the same arguments, environment and hash
 seed: plainly, and with tests/peers/fastpil_patch_plugin.py, which patches
 before anything is imported. The outcomes are compared test by test (from
-pytest's JUnit XML): a test that passes plainly and does not pass patched
-(fails, errors, is skipped, or never ran because the process died) is a fastpil
-bug, and fails this script. Tests that fail in both runs are listed but are not
+tests/peers/outcome_log.py, which survives a crash): a test that passes
+plainly and does not pass patched (fails, errors, is skipped, crashes the
+process, or never runs because it crashed earlier) is a fastpil bug, and fails
+this script. Tests that fail in both runs are listed but are not
 fastpil's: with no network, for one, tests that download fail both times.
 
 The first form runs the suites of PEERS, taken from the PyPI sdist of the
@@ -24,13 +25,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import re
 import shlex
 import shutil
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from common import ROOT, CheckFailed, report_failure, run, tests_env, unpack_sdi
 
 PLUGIN_DIR = ROOT / "tests" / "peers"
 PLUGIN = "fastpil_patch_plugin"
+OUTCOME_PLUGIN = "outcome_log"
 # pytest's exit codes for "all passed" and "some tests failed"; any other means
 # the run itself broke (a crash, an internal or usage error) and proves nothing.
 COMPLETED_RUN = (0, 1)
@@ -199,28 +201,39 @@ def fetch_sdist(distribution: str, version: str, into: Path) -> Path:
     return found[0]
 
 
-def read_junit(path: Path) -> dict[str, tuple[str, str]]:
+def read_outcomes(path: Path) -> dict[str, tuple[str, str]]:
+    """Each test's outcome and its message's first line, from tests/peers/outcome_log.py's lines.
+
+    A test's outcome is its worst phase's: "error" in setup or teardown,
+    "failed" in the call (or collection), "skipped", "xfailed", "xpassed",
+    "passed"; "crashed" if it started and the run died before it ended.
+    """
+    rank = ["passed", "xpassed", "xfailed", "skipped", "failed", "error"]
     outcomes: dict[str, tuple[str, str]] = {}
-    rank = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
-    for case in ElementTree.parse(path).iter("testcase"):
-        test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
-        outcome, message = "passed", ""
-        for child in case:
-            kind = {"failure": "failed", "error": "error", "skipped": "skipped"}.get(child.tag)
-            if kind is not None and rank[kind] > rank[outcome]:
-                outcome = kind
-                text = child.get("message") or child.text or ""
-                message = text.strip().splitlines()[0] if text.strip() else ""
-        # A test reported twice (an error in teardown after a failure) keeps the worst.
-        if test_id not in outcomes or rank[outcome] > rank[outcomes[test_id][0]]:
-            outcomes[test_id] = (outcome, message)
+    unfinished: set[str] = set()  # started, and not torn down
+    lines = path.read_text().splitlines() if path.exists() else []
+    for entry in map(json.loads, lines):
+        test, when = entry["test"], entry["when"]
+        if when == "start":
+            unfinished.add(test)
+            continue
+        if when == "teardown":
+            unfinished.discard(test)
+        outcome = entry["outcome"]
+        if outcome == "failed" and when in ("setup", "teardown"):
+            outcome = "error"
+        before = outcomes.get(test)
+        if before is None or rank.index(outcome) > rank.index(before[0]):
+            outcomes[test] = (outcome, entry["message"])
+    for test in unfinished:
+        outcomes[test] = ("crashed", "the process died during this test")
     return outcomes
 
 
 def run_suite(label: str, cwd: Path, pytest_args: list[str], work: Path, patched: bool) -> Run:
-    """One run of pytest in ``cwd``; its files (log, JUnit XML, temporary files) in ``work``."""
+    """One run of pytest in ``cwd``; its files (log, outcomes, temporary files) in ``work``."""
     work.mkdir(parents=True)
-    junit = work / "junit.xml"
+    outcome_log = work / "outcomes.jsonl"
     log = work / "pytest.log"
     command = [
         sys.executable,
@@ -231,15 +244,17 @@ def run_suite(label: str, cwd: Path, pytest_args: list[str], work: Path, patched
         "no:randomly",
         "--color=no",
         "-q",
-        f"--junitxml={junit}",
+        "-p",
+        OUTCOME_PLUGIN,
+        f"--outcome-log={outcome_log}",
         f"--basetemp={work / 'tmp'}",
         "-o",
         f"cache_dir={work / 'cache'}",
     ]
     if patched:
         command += ["-p", PLUGIN]
-    # The plugin's directory is on the path in both runs, so that the runs
-    # differ in nothing but `-p`; it holds nothing else to import.
+    # The plugins' directory is on the path in both runs, so that the runs
+    # differ in nothing but `-p fastpil_patch_plugin`; it holds nothing else.
     env = {**tests_env(), "PYTHONPATH": str(PLUGIN_DIR), "PYTHONHASHSEED": "0"}
     print(f"+ (cd {shlex.quote(str(cwd))} && {shlex.join(command)}) > {log}", flush=True)
     started = time.monotonic()
@@ -257,8 +272,7 @@ def run_suite(label: str, cwd: Path, pytest_args: list[str], work: Path, patched
     print(
         f"  {label}: exit {returncode} in {seconds:.0f} s: {lines[-1] if lines else '(no output)'}"
     )
-    outcomes = read_junit(junit) if junit.exists() else {}
-    return Run(label, returncode, seconds, outcomes, log)
+    return Run(label, returncode, seconds, read_outcomes(outcome_log), log)
 
 
 def compare(name: str, plain: Run, patched: Run) -> list[str]:
