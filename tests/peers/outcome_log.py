@@ -50,7 +50,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "xfailed" if report.skipped else "xpassed"
-    _write(test=report.nodeid, when=report.when, outcome=outcome, message=_message(report))
+    _write(
+        test=report.nodeid,
+        when=report.when,
+        outcome=outcome,
+        message=_message(report),
+        seconds=round(report.duration, 6),
+    )
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
