@@ -29,6 +29,13 @@ def pytest_configure(config: pytest.Config) -> None:
         _log = open(path, "a", buffering=1)  # noqa: SIM115 (open for the whole session)
 
 
+def pytest_unconfigure() -> None:
+    global _log
+    if _log is not None:
+        _log.close()
+        _log = None
+
+
 def _write(**entry: Any) -> None:
     if _log is not None:
         _log.write(json.dumps(entry) + "\n")
