@@ -31,6 +31,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -225,7 +226,8 @@ def read_outcomes(path: Path) -> dict[str, tuple[str, str]]:
             outcome = "error"
         before = outcomes.get(test)
         if before is None or rank.index(outcome) > rank.index(before[0]):
-            outcomes[test] = (outcome, entry["message"])
+            # The first line of a message, which may be a paragraph of a warning.
+            outcomes[test] = (outcome, textwrap.shorten(entry["message"], 200))
     for test in unfinished:
         outcomes[test] = ("crashed", "the process died during this test")
     return outcomes
