@@ -328,7 +328,7 @@ def compare_runs(
     return compare(name, plain, patched)
 
 
-def peer_suite(peer: Peer, output: Path) -> list[str]:
+def peer_suite(peer: Peer, output: Path, concurrently: bool) -> list[str]:
     version = importlib.metadata.version(peer.distribution)
     sdist = fetch_sdist(peer.distribution, version, output / "sdists")
     source = output / "src" / f"{peer.distribution}-{version}"
@@ -342,9 +342,8 @@ def peer_suite(peer: Peer, output: Path) -> list[str]:
     if peer.prepare is not None:
         peer.prepare(tree)
     args = [*peer.tests, *peer.options]
-    return compare_runs(
-        f"{peer.distribution} {version}", tree, args, output / "runs" / peer.distribution
-    )
+    work = output / "runs" / peer.distribution
+    return compare_runs(f"{peer.distribution} {version}", tree, args, work, concurrently)
 
 
 def main() -> int:
@@ -354,7 +353,7 @@ def main() -> int:
     parser.add_argument("--tree", type=Path, help="run the tests of this source tree instead")
     parser.add_argument("--name", help="what to call the tree's suite (with --tree)")
     parser.add_argument(
-        "--concurrently", action="store_true", help="run the tree's two runs side by side"
+        "--concurrently", action="store_true", help="run each suite's two runs side by side"
     )
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -374,7 +373,7 @@ def main() -> int:
                 parser.error("pytest arguments go with --tree")
             problems = []
             for name in args.peer or list(PEERS):
-                problems += peer_suite(PEERS[name], output)
+                problems += peer_suite(PEERS[name], output, args.concurrently)
     except (CheckFailed, subprocess.CalledProcessError) as error:
         return report_failure("peers", error)
     elapsed = time.monotonic() - started
