@@ -34,7 +34,7 @@ SPHINX := cd docs && ../$(BIN)/sphinx-build -W --keep-going -q -d ../$(DOCS_BUIL
 
 .PHONY: help test test-slow sanitize fuzz bench bench-patch install dist-check test-matrix \
 	test-cross cross-tools clean docs doctest bench-docs profile-docs install-torch test-torch \
-	bench-torch
+	bench-torch test-peers
 
 help:
 	@echo "make test         build fastpil into $(VENV) and run the test suite (pytest, then"
@@ -52,6 +52,8 @@ help:
 	@echo "                  recipe, in $(TORCH_VENV) with torch and torchvision"
 	@echo "make bench-torch  the float pass against torchvision's pipelines, batches and a"
 	@echo "                  DataLoader end to end (in $(TORCH_VENV))"
+	@echo "make test-peers   Pillow's and imageio's own test suites, each run plainly and under"
+	@echo "                  fastpil.patch(): fails on any test that passes only plainly"
 	@echo "make dist-check   build the sdist and a wheel from it, check both, test the"
 	@echo "                  installed wheel in a fresh venv, check the conda-forge recipe"
 	@echo "make test-matrix  test the oldest and newest NumPy/Pillow/Python claimed, each"
@@ -198,6 +200,26 @@ test-torch: install-torch
 bench-torch: install-torch
 	cd bench && ../$(TORCH_PY) bench_torch.py $(BENCH_ARGS)
 
+# Other libraries' test suites as oracles for fastpil.patch() (.ci/peers.py),
+# in a venv of their own: the versions pinned here are the ones whose sdists'
+# tests are run, so a bump is a deliberate change, tested like any other.
+PEERS_VENV ?= .venv-peers
+PEERS_PY := $(PEERS_VENV)/bin/python
+PEERS_REQUIREMENTS ?= pillow==13.0.0 imageio==2.38.1
+PEERS_ARGS ?=
+
+$(PEERS_VENV)/.installed: pyproject.toml Makefile $(VENV)/.installed-test
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_PY) -m pip --disable-pip-version-check install --upgrade pip
+	$(PEERS_PY) -m pip --disable-pip-version-check install $(call requirements,test) ninja \
+		$(PEERS_REQUIREMENTS)
+	touch $@
+
+test-peers: $(PEERS_VENV)/.installed
+	$(PEERS_PY) -m pip --disable-pip-version-check install --no-build-isolation --no-deps \
+		-Cbuild-dir=build/peers-venv -Csetup-args=-Dwerror=$(WERROR) .
+	$(PEERS_PY) .ci/peers.py --output build/peers $(PEERS_ARGS)
+
 # Tables on stdout; every sample and a plot in build/bench/.
 bench: install $(VENV)/.installed-bench
 	cd bench && ../$(PY) bench.py --output ../build/bench $(BENCH_ARGS)
@@ -261,4 +283,4 @@ test-cross: cross-tools $(VENV)/.installed-test
 	FASTPIL_REQUIRE_KERNELS=neon,scalar $(MESON) test -C $(CPP_AARCH64) --print-errorlogs
 
 clean:
-	rm -rf build dist $(VENV) $(TOOLS_VENV) $(SANITIZE_VENV) $(TORCH_VENV)
+	rm -rf build dist $(VENV) $(TOOLS_VENV) $(SANITIZE_VENV) $(TORCH_VENV) $(PEERS_VENV)
