@@ -125,7 +125,7 @@ class Peer:
 
 
 PEERS = {
-    # Pillow's suite (5,600 tests, 60 to 110 s a run here): the patch replaces
+    # Pillow's suite (4,600 tests, about a minute a run here): the patch replaces
     # attributes of Image.Image itself and Image.fromarray, which any test may
     # reach, not only the numpy ones (test_numpy.py, test_image_array.py).
     # Only Tests/oss-fuzz is left out: it decodes, rotates, filters and saves
