@@ -4,31 +4,31 @@
 #include <memory>
 #include <new>
 
+#include "chunk_size.hpp"
 #include "dispatch.hpp"
 #include "gil.hpp"
 
 namespace fastpil {
 namespace {
 
-// As for the encoder (encode_loop.cpp): whole rows, about 64 KiB, and one
-// buffer, reused for every chunk.
-constexpr std::size_t kChunkTarget = 64 * 1024;
-
 // The chunk every conversion of a thread fills, kept from one call to the
-// next: a fresh buffer of 64 KiB was fresh pages on every call, once the
-// image freed after the last call had let glibc trim the heap. A conversion
-// started from inside another (a Python decoder registered as "raw" that
-// converts) or one whose rows are wider gets a buffer of its own.
-constexpr std::size_t kKeptChunk = 4 * kChunkTarget;
+// next: a fresh buffer was fresh pages on every call, once the image freed
+// after the last call had let glibc trim the heap. It grows to the largest
+// chunk asked for, up to kKeptMost. A conversion started from inside another
+// (a Python decoder registered as "raw" that converts) or one whose rows are
+// wider gets a buffer of its own.
+constexpr std::size_t kKeptMost = 4 * 1024 * 1024;
 thread_local std::unique_ptr<std::uint8_t[]> t_chunk;
+thread_local std::size_t t_chunk_size = 0;
 thread_local bool t_chunk_busy = false;
 
 class ChunkBuffer {
 public:
     explicit ChunkBuffer(std::size_t size) {
-        if (size <= kKeptChunk && !t_chunk_busy) {
-            if (!t_chunk) {
-                t_chunk.reset(new (std::nothrow) std::uint8_t[kKeptChunk]);
+        if (size <= kKeptMost && !t_chunk_busy) {
+            if (size > t_chunk_size) {
+                t_chunk.reset(new (std::nothrow) std::uint8_t[size]);
+                t_chunk_size = t_chunk ? size : 0;
             }
             if (t_chunk) {
                 t_chunk_busy = kept_ = true;
@@ -139,14 +139,8 @@ int decode_from(PyObject *decode, const Source &source, bool lend) {
         // The array is the raw data already: the decoder reads it in place.
         return decode_whole(decode, rows.first_row(), source.rows * packed_row, lend);
     }
-    std::size_t capacity = kChunkTarget / packed_row * packed_row;
-    if (capacity == 0) {
-        capacity = packed_row;  // a row wider than the target: one row a chunk
-    }
-    if (capacity > source.rows * packed_row) {
-        capacity = source.rows * packed_row;
-    }
-    const std::size_t size = capacity;
+    // A chunk of whole rows as the encoder's (chunk_size.hpp).
+    const std::size_t size = chunk_rows(packed_row, source.rows) * packed_row;
     ChunkBuffer buffer(size);
     std::uint8_t *chunk = buffer.data();
     if (chunk == nullptr) {

@@ -3,6 +3,7 @@
 #include <climits>
 #include <cstdint>
 
+#include "chunk_size.hpp"
 #include "dispatch.hpp"
 #include "gil.hpp"
 
@@ -10,18 +11,13 @@ namespace fastpil {
 
 namespace {
 
-// Pillow's raw encoder allocates a fresh bytes object of `bufsize` for every
-// chunk. Below glibc's default mmap threshold (128 KiB) that allocation comes
-// from the heap and reuses the block just freed, so the chunk buffer stays
-// resident and in cache instead of costing page faults on every call.
-constexpr std::size_t kChunkTarget = 64 * 1024;
-
 // Chunks that wait for their kernels together when the GIL is released around
-// them: four of kChunkTarget. A thread waiting in CPython for the GIL can
-// only take it during a release that outlasts its wake-up; four kernels
-// together make that likelier, and in a steady stream of conversions from
-// two threads this measured as well as one chunk at a time or eight.
-constexpr std::size_t kGroupBytes = 4 * kChunkTarget;
+// them: at least this many bytes of them. A thread waiting in CPython for the
+// GIL can only take it during a release that outlasts its wake-up; a quarter
+// of a MiB of kernels makes that likelier, and in a steady stream of
+// conversions from two threads this measured as well as one 64 KiB chunk at
+// a time or eight. Larger chunks (chunk_size.hpp) make a group on their own.
+constexpr std::size_t kGroupBytes = 256 * 1024;
 
 // Pillow's codec status when the image has been fully encoded.
 constexpr long kCodecEnd = 1;
@@ -43,15 +39,13 @@ const char *codec_error_name(long code) {
     }
 }
 
-// A whole number of rows, at least one, close to kChunkTarget, and no more
-// than the image has: the raw encoder only ever emits whole rows, and the
-// encoder allocates the full bufsize before trimming it to what it wrote.
+// Whole rows, at least one, close to the chunk target and no more than the
+// image has: the raw encoder only ever emits whole rows, and allocates the
+// full bufsize (a fresh bytes object each call) before trimming it to what it
+// wrote. glibc serves that allocation from the block just freed once a chunk
+// has been freed, so the chunk stays resident and in cache.
 std::size_t chunk_bufsize(std::size_t packed_row, std::size_t rows) {
-    std::size_t chunk_rows = packed_row >= kChunkTarget ? 1 : kChunkTarget / packed_row;
-    if (chunk_rows > rows) {
-        chunk_rows = rows;
-    }
-    return chunk_rows * packed_row;
+    return chunk_rows(packed_row, rows) * packed_row;
 }
 
 // Chunks from the encoder waiting for their kernels, each holding its bytes

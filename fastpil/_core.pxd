@@ -86,6 +86,12 @@ cdef extern from "decode_loop.hpp" namespace "fastpil":
     int decode_from(object decode, const Source &source, bint lend) except -1
 
 
+cdef extern from "chunk_size.hpp" namespace "fastpil":
+    size_t chunk_target()
+    void set_chunk_target(size_t size)
+    size_t l2_cache_bytes()
+
+
 cdef extern from "gil.hpp" namespace "fastpil":
     void count_kernel_overlaps(bint on)
     size_t kernel_overlaps()

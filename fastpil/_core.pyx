@@ -525,3 +525,19 @@ def _kernel_overlaps():
     thread's kernel was running, while counting was on."""
     return kernel_overlaps()
 
+
+
+def _chunk_target():
+    """Internal: the bytes of packed rows a chunk aims for, in both directions."""
+    return chunk_target()
+
+
+def _set_chunk_target(size_t size):
+    """Internal, for measurement (bench/chunks.py): aim chunks at ``size``
+    bytes from now on, in every thread; 0 restores the default."""
+    set_chunk_target(size)
+
+
+def _l2_cache_bytes():
+    """Internal: the L2 cache's size as the platform reports it, or 0."""
+    return l2_cache_bytes()

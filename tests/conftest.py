@@ -19,3 +19,12 @@ def simd_path(request: pytest.FixtureRequest):
 def rng(request: pytest.FixtureRequest) -> numpy.random.Generator:
     """A generator seeded from the test's id, so failures reproduce."""
     return numpy.random.default_rng(list(request.node.nodeid.encode()))
+
+
+@pytest.fixture
+def small_chunks():
+    """Chunks of 64 KiB, whatever this machine's default: for tests whose
+    images must cross several chunks."""
+    _core._set_chunk_target(64 * 1024)
+    yield 64 * 1024
+    _core._set_chunk_target(0)

@@ -205,7 +205,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(STATM), reason=f"reads {STATM
 UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
-def test_no_leak_over_a_few_thousand(rng):
+def test_no_leak_over_a_few_thousand(rng, small_chunks):
     traced, resident = conversions_leave_no_trace(3_000, rng)
     # The interpreter's and Pillow's caches move by a few KiB either way.
     assert traced < 64 * 1024
@@ -213,7 +213,7 @@ def test_no_leak_over_a_few_thousand(rng):
 
 
 @pytest.mark.slow
-def test_no_leak_over_100_000(rng):
+def test_no_leak_over_100_000(rng, small_chunks):
     # One small object lost per conversion would be several MB here; one lost
     # by a single kind of failure, some hundreds of KiB.
     traced, resident = conversions_leave_no_trace(100_000, rng)
@@ -227,7 +227,7 @@ def holders(objects):
     return [sys.getrefcount(objects[i]) - 1 for i in range(len(objects))]
 
 
-def test_references_are_returned(monkeypatch, rng):
+def test_references_are_returned(monkeypatch, rng, small_chunks):
     """The image, its pixels, the encoder and out: the same reference counts
     after a conversion as before, whether it succeeds or fails."""
     im = random_image("RGB", (300, 500), rng)
