@@ -146,6 +146,10 @@ SourceRows::SourceRows(const Source &source, const Kernels &kernels)
     kernel_ = pack_kernel(g, kernels);
     packed_already_ = kernel_ == copy_row &&
                       source_.row_stride == static_cast<std::ptrdiff_t>(packed_row_);
+    packing_ = packed_already_        ? Packing::in_place
+               : kernel_ == copy_row  ? Packing::row_copy
+               : kernel_ == kernels.pack_any ? Packing::plain
+                                      : Packing::vector;
 }
 
 Claim SourceRows::claim_room(std::size_t room) {

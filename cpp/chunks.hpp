@@ -99,6 +99,11 @@ struct Source {
 // Status::ok or Status::bad_geometry.
 Status check_source(const Source &source);
 
+// How SourceRows packs an array's rows: not at all (they are the packed rows
+// already), by copying each row whole, with a vectorised kernel, or with the
+// plain loop.
+enum class Packing : int { in_place = 0, row_copy, vector, plain };
+
 class SourceRows {
 public:
     // `source` must have passed check_source.
@@ -120,11 +125,13 @@ public:
     // The array's rows, one after the other, already are the packed rows:
     // the whole of them starts at first_row(), and needs no packing.
     bool packed_already() const { return packed_already_; }
+    Packing packing() const { return packing_; }
     const std::uint8_t *first_row() const { return source_.first_row; }
 
 private:
     Source source_;
     bool packed_already_;
+    Packing packing_;
     PackKernel kernel_;
     std::size_t packed_row_;
     std::size_t claimed_ = 0;

@@ -124,13 +124,21 @@ int decode_whole(PyObject *decode, const std::uint8_t *data, std::size_t length,
     return 0;
 }
 
-}  // namespace
-
-int decode_from(PyObject *decode, const Source &source, bool lend) {
+// check_source, raising where it fails.
+bool checked(const Source &source) {
     if (check_source(source) != Status::ok) {
         PyErr_SetString(PyExc_ValueError,
                         "an array source needs 1 to 4 bands of 1, 2, 4 or 8 bytes and at least "
                         "one row and one pixel");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int decode_from(PyObject *decode, const Source &source, bool lend) {
+    if (!checked(source)) {
         return -1;
     }
     SourceRows rows(source, active_kernels());
@@ -205,6 +213,51 @@ int decode_from(PyObject *decode, const Source &source, bool lend) {
         }
     }
     return status;
+}
+
+int pack_into(const Source &source, const Py_buffer &dest) {
+    if (!checked(source)) {
+        return -1;
+    }
+    SourceRows rows(source, active_kernels());
+    const std::size_t bytes = rows.packed_row() * source.rows;
+    if (static_cast<std::size_t>(dest.len) != bytes || dest.readonly) {
+        PyErr_Format(PyExc_ValueError,
+                     "packing %zu rows of %zu bytes needs a writable buffer of %zu bytes, not "
+                     "%zd",
+                     source.rows, rows.packed_row(), bytes, dest.len);
+        return -1;
+    }
+    auto *out = static_cast<std::uint8_t *>(dest.buf);
+    if (rows.packed_already()) {
+        std::memcpy(out, rows.first_row(), bytes);
+        return 0;
+    }
+    // A chunk at a time, so that a thread waiting for the GIL gets it
+    // between two.
+    const bool release_gil = releases_gil(bytes);
+    const std::size_t room = chunk_rows(rows.packed_row(), source.rows) * rows.packed_row();
+    while (rows.rows_left() != 0) {
+        const Claim claim = rows.claim_room(room);
+        std::uint8_t *at = out + claim.first * rows.packed_row();
+        if (release_gil) {
+            const WithoutGil released;
+            rows.fill(claim, at);
+        } else {
+            rows.fill(claim, at);
+        }
+        if (PyErr_CheckSignals() < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int packing_of(const Source &source) {
+    if (!checked(source)) {
+        return -1;
+    }
+    return static_cast<int>(SourceRows(source, active_kernels()).packing());
 }
 
 }  // namespace fastpil

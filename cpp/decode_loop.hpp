@@ -30,4 +30,15 @@ namespace fastpil {
 // data"), or a signal handler raises (checked between chunks).
 int decode_from(PyObject *decode, const Source &source, bool lend);
 
+// Packs every row of `source` into `dest`, one after the other: what
+// Image.fromarray's tobytes() makes of the array, for a source whose bands
+// are the array's channels in order. `dest` must hold exactly the packed
+// rows. Large sources are packed without the GIL. Returns 0, or -1 with a
+// ValueError set when `source` or `dest` do not fit.
+int pack_into(const Source &source, const Py_buffer &dest);
+
+// How decode_from would pack `source` (chunks.hpp), or -1 with a ValueError
+// set when the kernels cannot gather it.
+int packing_of(const Source &source);
+
 }  // namespace fastpil

@@ -84,6 +84,8 @@ cdef extern from "encode_loop.hpp" namespace "fastpil":
 
 cdef extern from "decode_loop.hpp" namespace "fastpil":
     int decode_from(object decode, const Source &source, bint lend) except -1
+    int pack_into(const Source &source, const Py_buffer &dest) except -1
+    int packing_of(const Source &source) except -1
 
 
 cdef extern from "chunk_size.hpp" namespace "fastpil":

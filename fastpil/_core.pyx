@@ -425,6 +425,28 @@ cdef object decoder_for(str mode, str rawmode):
     return _raw_decoder(mode, rawmode)
 
 
+cdef Source source_of(const Py_buffer *view, tuple bands, bint fill) except *:
+    # The rows of an exported array (rows, pixels, channels; any strides), as
+    # the kernels gather them: `bands` is the channel each packed band takes,
+    # in order; `fill` appends Pillow's padding byte (255) to each pixel.
+    cdef Source source
+    if not 1 <= view.ndim <= 3 or len(bands) > 4:
+        raise ValueError("an array of 1 to 3 dimensions and at most 4 bands")
+    source.first_row = <const uint8_t *>view.buf
+    source.rows = view.shape[0]
+    source.row_stride = view.strides[0]
+    source.pixels = view.shape[1] if view.ndim > 1 else 1
+    source.gather.pixel_stride = view.strides[1] if view.ndim > 1 else 0
+    source.gather.count = len(bands)
+    source.gather.item = view.itemsize
+    source.gather.fill = fill
+    for j in range(len(bands)):
+        if view.ndim < 3 and bands[j] != 0 or view.ndim == 3 and not 0 <= bands[j] < view.shape[2]:
+            raise ValueError("a band is outside the channel axis")
+        source.gather.offset[j] = bands[j] * (view.strides[2] if view.ndim == 3 else 0)
+    return source
+
+
 def decode_array(imaging, str mode, str rawmode, array, tuple bands, bint fill):
     """Unpack ``array`` into ``imaging`` (an ``Image.im`` of ``mode``, of the
     array's size) through Pillow's raw decoder for ``rawmode``.
@@ -438,20 +460,7 @@ def decode_array(imaging, str mode, str rawmode, array, tuple bands, bint fill):
     cdef Source source
     PyObject_GetBuffer(array, &view, PyBUF_STRIDES | PyBUF_FORMAT)
     try:
-        if not 1 <= view.ndim <= 3 or len(bands) > 4:
-            raise ValueError("an array of 1 to 3 dimensions and at most 4 bands")
-        source.first_row = <const uint8_t *>view.buf
-        source.rows = view.shape[0]
-        source.row_stride = view.strides[0]
-        source.pixels = view.shape[1] if view.ndim > 1 else 1
-        source.gather.pixel_stride = view.strides[1] if view.ndim > 1 else 0
-        source.gather.count = len(bands)
-        source.gather.item = view.itemsize
-        source.gather.fill = fill
-        for j in range(len(bands)):
-            if view.ndim < 3 and bands[j] != 0 or view.ndim == 3 and not 0 <= bands[j] < view.shape[2]:
-                raise ValueError("a band is outside the channel axis")
-            source.gather.offset[j] = bands[j] * (view.strides[2] if view.ndim == 3 else 0)
+        source = source_of(&view, bands, fill)
         decoder = decoder_for(mode, rawmode)
         try:
             decoder.setimage(imaging, (0, 0, source.pixels, source.rows))
@@ -459,6 +468,37 @@ def decode_array(imaging, str mode, str rawmode, array, tuple bands, bint fill):
             decode_from(decoder.decode, source, type(decoder) is _pillow.PILLOW_DECODER)
         finally:
             decoder.cleanup()
+    finally:
+        PyBuffer_Release(&view)
+
+
+_PACKINGS = ("in place", "row copy", "vector", "plain")
+
+
+def packing(array, tuple bands, bint fill):
+    """How ``array``'s rows would be packed for ``bands`` and ``fill`` (as
+    for `decode_array`): "in place" (they are the packed rows), "row copy",
+    "vector" (a vectorised kernel) or "plain" (the plain loop)."""
+    cdef Py_buffer view
+    PyObject_GetBuffer(array, &view, PyBUF_STRIDES | PyBUF_FORMAT)
+    try:
+        return _PACKINGS[packing_of(source_of(&view, bands, fill))]
+    finally:
+        PyBuffer_Release(&view)
+
+
+def pack_array(array, tuple bands, bint fill, out):
+    """Pack ``array``'s rows (as for `decode_array`) into ``out``, a writable
+    buffer of exactly their packed size, one row after the other."""
+    cdef Py_buffer view
+    cdef Py_buffer dest
+    PyObject_GetBuffer(array, &view, PyBUF_STRIDES | PyBUF_FORMAT)
+    try:
+        PyObject_GetBuffer(out, &dest, PyBUF_WRITABLE)
+        try:
+            pack_into(source_of(&view, bands, fill), dest)
+        finally:
+            PyBuffer_Release(&dest)
     finally:
         PyBuffer_Release(&view)
 

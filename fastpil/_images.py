@@ -167,6 +167,28 @@ def to_image(
     >>> fastpil.to_image(numpy.zeros((3, 4, 5), numpy.uint8), layout="CHW").size
     (5, 4)
     """
+    prepared = _prepare(a, mode, channels, layout)
+    if isinstance(prepared, Image.Image):
+        return prepared
+    decoding, hwc, order, rawmode, fill = prepared
+    # Pillow's new() without a colour leaves the pixels to the allocator
+    # (zeroed, as every pixel is written anyway): filling with 0 takes Pillow
+    # a pass of its own, a slow one for the I;16 modes.
+    im = Image.new(decoding.mode, _size(hwc), None)
+    _core.decode_array(im.im, decoding.mode, rawmode, hwc, order, fill)
+    return im
+
+
+def _size(hwc: numpy.ndarray) -> tuple[int, int]:
+    return (1 if hwc.ndim == 1 else hwc.shape[1], hwc.shape[0])
+
+
+def _prepare(
+    a: Any, mode: str | None, channels: Any, layout: str
+) -> tuple[_Decoding, numpy.ndarray, tuple[int, ...], str, bool] | Image.Image:
+    """What to_image decodes: (decoding, the array as (H, W[, C]), the
+    channel of each band, raw mode, fill); or the image itself when it is
+    empty. Raises what to_image raises."""
     array = numpy.asarray(a)
     if array.ndim == 0:
         raise ValueError("to_image() takes an array of 1 to 3 dimensions, not a scalar")
@@ -174,8 +196,7 @@ def to_image(
     decoding = _decoding(hwc.dtype, hwc.ndim, hwc.shape[2:], mode)
     count = hwc.shape[2] if hwc.ndim == 3 else 0
     order = _band_order(channels, decoding.bands, count, decoding.mode)
-    height = hwc.shape[0]
-    width = 1 if hwc.ndim == 1 else hwc.shape[1]
+    width, height = _size(hwc)
     if width == 0 or height == 0:
         # Nothing to decode; Pillow before 10 cannot decode nothing (its
         # fromarray fails on an empty array), but makes empty images.
@@ -193,9 +214,7 @@ def to_image(
     )
     if fill:
         rawmode = _pillow.FOUR_BYTE_RAW[rawmode]
-    im = Image.new(decoding.mode, (width, height))
-    _core.decode_array(im.im, decoding.mode, rawmode, hwc, order, fill)
-    return im
+    return decoding, hwc, order, rawmode, fill
 
 
 def to_images(
@@ -238,9 +257,37 @@ def to_images(
     return [to_image(each, mode, channels=channels, layout=layout) for each in array]
 
 
-def fromarray_maps(a: numpy.ndarray, mode: str | None) -> bool:
-    """Whether ``Image.fromarray(a, mode)`` maps a buffer rather than decode
-    one: the array's own memory when it is C-contiguous, else a copy of it
-    from ``tobytes()``. Either way its image is read-only. Raises what
-    fromarray would, for arrays it refuses."""
-    return _decoding(a.dtype, a.ndim, a.shape[2:], mode).rawmode in _pillow.MAPMODES
+def fromarray_faster(a: numpy.ndarray, mode: str | None) -> Image.Image | None:
+    """``Image.fromarray(a, mode)``'s image, where fastpil makes it faster
+    than Pillow does; None where Pillow's own call is as fast (or refuses).
+
+    Where Pillow decodes (RGB, LA, 1, I, F, ...), it copies a
+    non-contiguous array with ``tobytes()``, fills a new image and decodes
+    the copy into it: fastpil does the same with one write fewer, unless it
+    could only pack the array with its plain loop, which is no faster than
+    NumPy's copy. Where Pillow maps the array's raw bytes (L, P, RGBA, CMYK,
+    the I;16 modes, ...), its image shares a C-contiguous array's memory, and
+    of any other array maps the one copy ``tobytes()`` made: an image can be
+    had no cheaper, except where a vectorised kernel packs the array faster
+    than NumPy copies it (mirrors, channel orders, planar memory, ...); Pillow
+    then maps fastpil's copy instead, so the image is Pillow's, read-only.
+    """
+    decoding = _decoding(a.dtype, a.ndim, a.shape[2:], mode)
+    if decoding.rawmode in _pillow.MAPMODES:
+        if a.flags.c_contiguous or a.size == 0:
+            return None
+        bands = tuple(range(a.shape[2])) if a.ndim == 3 else (0,)
+        if _core.packing(a, bands, False) != "vector":
+            return None
+        packed = numpy.empty(a.shape, a.dtype)
+        _core.pack_array(a, bands, False, packed)
+        return _pillow.fromarray(packed, mode)
+    prepared = _prepare(a, mode, None, "HWC")
+    if isinstance(prepared, Image.Image):
+        return prepared
+    _, hwc, order, rawmode, fill = prepared
+    if _core.packing(hwc, order, fill) == "plain":
+        return None
+    im = Image.new(decoding.mode, _size(hwc), None)
+    _core.decode_array(im.im, decoding.mode, rawmode, hwc, order, fill)
+    return im

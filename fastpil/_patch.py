@@ -31,7 +31,7 @@ from PIL import Image
 
 from . import _pillow
 from ._core import to_numpy
-from ._images import fromarray_maps, to_image
+from ._images import fromarray_faster
 
 
 def __array__(self: Image.Image, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
@@ -116,31 +116,24 @@ def _unpatched(image: Image.Image) -> _Unpatched:
 
 
 def fromarray(obj: Any, mode: str | None = None) -> Image.Image:
-    """``Image.fromarray``, through ``fastpil.to_image`` where Pillow would copy.
+    """``Image.fromarray``, through fastpil where that is faster.
 
-    Installed as ``PIL.Image.fromarray`` by ``fastpil.patch()``. Pillow's own
-    is called where it maps the array's memory instead of copying it (a
-    C-contiguous array of a mode whose raw layout is the array's: L, P,
-    RGBA, RGBX, CMYK, the I;16 modes), for objects other than NumPy arrays,
-    and for anything fastpil would refuse, so that errors are Pillow's own.
-    Elsewhere the image is ``fastpil.to_image(obj, mode)``: the same mode,
-    size and pixels, and read-only where Pillow's is (it maps the copy it
-    makes of a non-contiguous array of those modes).
+    Installed as ``PIL.Image.fromarray`` by ``fastpil.patch()``. The image
+    is Pillow's in mode, size, pixels and read-only-ness, and shares the
+    array's memory where Pillow's does; `_images.fromarray_faster` says
+    where fastpil makes it. Pillow's own is called for everything else:
+    objects other than NumPy arrays, arrays whose image Pillow makes as fast,
+    and anything fastpil would refuse, so that errors are Pillow's own.
     """
     if type(obj) is not numpy.ndarray:
         if isinstance(obj, Image.Image) and _pillow.array_interface is not None:
             return _pillow.fromarray(_unpatched(obj), mode)  # what Pillow makes of an image
         return _pillow.fromarray(obj, mode)
     try:
-        maps = fromarray_maps(obj, mode)
-        if maps and obj.flags.c_contiguous:
-            return _pillow.fromarray(obj, mode)  # Pillow shares the array's memory
-        im = to_image(obj, mode)
+        im = fromarray_faster(obj, mode)
     except Exception:  # Pillow's own error, then, as without the patch
-        return _pillow.fromarray(obj, mode)
-    if maps:
-        im.readonly = 1
-    return im
+        im = None
+    return _pillow.fromarray(obj, mode) if im is None else im
 
 
 # Class attributes of Image.Image: installed in this order and removed in the
@@ -191,8 +184,8 @@ def patch() -> None:
     ``fastpil.to_numpy``: the same dtype, shape and values as before (mode
     ``"1"`` stores its bools as bytes 0 and 1), always a new array, writable
     from ``numpy.array(im)`` and read-only from ``numpy.asarray(im)``, as
-    without the patch. ``Image.fromarray`` goes through ``fastpil.to_image``
-    where that makes the same image faster. Libraries that call
+    without the patch. ``Image.fromarray`` goes through fastpil's kernels
+    where they make the same image faster. Libraries that call
     ``numpy.array``, ``numpy.asarray`` or ``Image.fromarray`` (torchvision,
     imageio, Hugging Face image processors, ...) speed up with no change to
     their code. Calling it again does nothing; ``unpatch()`` undoes it.

@@ -9,7 +9,7 @@ from PIL import Image
 import fastpil
 from fastpil import _core
 
-from .oracle import random_image
+from oracle import random_image
 
 KIB = 1024
 
