@@ -171,6 +171,17 @@ def to_image(
     if isinstance(prepared, Image.Image):
         return prepared
     decoding, hwc, order, rawmode, fill = prepared
+    if (
+        mode is None
+        and channels is None
+        and decoding.rawmode in _pillow.MAPMODES
+        and hwc.flags.c_contiguous
+    ):
+        # Pillow maps these bytes as they are, and copies an image with a
+        # plain copy into unfilled memory: one write, where decoding into a
+        # new image is two. (Only without a mode, which Pillow 11.3 warns
+        # of, and later Pillows where it changes the data type.)
+        return _pillow.fromarray(hwc).copy()
     # Pillow's new() without a colour leaves the pixels to the allocator
     # (zeroed, as every pixel is written anyway): filling with 0 takes Pillow
     # a pass of its own, a slow one for the I;16 modes.
