@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy
 from contenders import bench_image, pure_python_chunks
-from harness import interleaved
+from harness import interleaved, machine
 
 import fastpil
 from fastpil import _core
@@ -72,7 +71,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     default = _label(_core._chunk_target())
     lines = [
         f"\nchunks: RGB, steady state, ms per call (IQR %); the default target here is "
-        f"{default} (L2 {_core._l2_cache_bytes() // KIB} KiB as the platform reports it)\n",
+        f"{default} (L2 {_core._l2_cache_bytes() // KIB} KiB as the platform reports it). "
+        f"{machine()}\n",
     ]
     for direction in dict.fromkeys(r["direction"] for r in rows):
         mine = [r for r in rows if r["direction"] == direction]
@@ -97,10 +97,13 @@ def main() -> None:
     parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES))
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args()
     rows = measure(tuple(args.sides), args.rounds)
-    print(f"{platform.processor() or platform.machine()}")
-    print(markdown(rows))
+    table = markdown(rows)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table.lstrip() + "\n")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -163,3 +163,22 @@ def in_new_process(
         samples.seconds += result["seconds"]
         samples.faults += result["faults"]
     return samples
+
+
+def machine() -> str:
+    """One line naming what a measurement ran on: CPU, cores, Python, NumPy, Pillow."""
+    import os
+    import platform
+
+    import PIL
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"NumPy {numpy.__version__}, Pillow {PIL.__version__}"
+    )

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import time
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy
+from harness import balanced_orders, machine
 
 CONTENDERS = ("fromarray", "patched", "to_image", "owning")
 SIDES = (16, 1024)
@@ -177,9 +177,6 @@ def check(sides: tuple[int, ...]) -> None:
 
 def measure(sides: tuple[int, ...] = SIDES, rounds: int = 5, block: int = 20) -> list[dict[str, Any]]:
     """One row per case: each contender's median of round medians, min and max."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from harness import balanced_orders
-
     check(tuple(min(s, 64) for s in sides))
     per_round: dict[str, list[dict[str, float]]] = {c: [] for c in CONTENDERS}
     orders = balanced_orders(len(CONTENDERS))
@@ -213,7 +210,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
     lines = [
         "\nviews: arrays to images, ms per call (min-max of round medians), each contender "
-        "in its own interpreter; ratios of medians (above 1: fastpil faster)\n",
+        f"in its own interpreter; ratios of medians (above 1: fastpil faster). {machine()}\n",
         "| size | array | view | fromarray | patched | to_image | owning | patched/fromarray "
         "| to_image/owning | to_image vs contiguous |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -237,14 +234,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--block", type=int, default=20)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--markdown", type=Path, help="also write the table here")
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_contender(args.child, tuple(args.sides), args.block)))
         return
     rows = measure(tuple(args.sides), args.rounds, args.block)
-    print(platform.machine(), sys.version.split()[0])
-    print(markdown(rows))
+    table = markdown(rows)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table.lstrip() + "\n")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 
