@@ -203,28 +203,53 @@ def measure(sides: tuple[int, ...] = SIDES, rounds: int = 5, block: int = 20) ->
     return rows
 
 
-def markdown(rows: list[dict[str, Any]]) -> str:
-    def cell(r: dict[str, Any], c: str) -> str:
-        m = r[c]
-        return f"{m['median_ms']:.3g} ({m['min_ms']:.3g}-{m['max_ms']:.3g})"
+def markdown(rows: list[dict[str, Any]], full: bool = False) -> str:
+    """Per size, three matrices of view x kind of array (the ratios of
+    medians), or with ``full`` every median with its spread."""
 
+    def ms(r: dict[str, Any], c: str) -> float:
+        return float(r[c]["median_ms"])
+
+    contiguous = {(r["side"], r["kind"]): ms(r, "to_image") for r in rows if r["view"] == "contiguous"}
+    ratios = {
+        "Image.fromarray under patch(): Pillow's time / patched time (below 1: slower)": (
+            lambda r: ms(r, "fromarray") / ms(r, "patched")
+        ),
+        "fastpil.to_image: time of Pillow's owning image / to_image's (below 1: slower)": (
+            lambda r: ms(r, "owning") / ms(r, "to_image")
+        ),
+        "fastpil.to_image of the view: time / to_image of the contiguous array": (
+            lambda r: ms(r, "to_image") / contiguous[r["side"], r["kind"]]
+        ),
+    }
     lines = [
-        "\nviews: arrays to images, ms per call (min-max of round medians), each contender "
-        f"in its own interpreter; ratios of medians (above 1: fastpil faster). {machine()}\n",
-        "| size | array | view | fromarray | patched | to_image | owning | patched/fromarray "
-        "| to_image/owning | to_image vs contiguous |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "\nviews: arrays and views of them to images, each way in an interpreter of its "
+        f"own, ratios of median times in one run. {machine()}\n"
     ]
-    contiguous = {(r["side"], r["kind"]): r["to_image"]["median_ms"] for r in rows if r["view"] == "contiguous"}
-    for r in rows:
-        ratio = r["fromarray"]["median_ms"] / r["patched"]["median_ms"]
-        owning = r["owning"]["median_ms"] / r["to_image"]["median_ms"]
-        slower = r["to_image"]["median_ms"] / contiguous[r["side"], r["kind"]]
-        lines.append(
-            f"| {r['side']}² | {r['kind']} | {r['view']} | {cell(r, 'fromarray')} | "
-            f"{cell(r, 'patched')} | {cell(r, 'to_image')} | {cell(r, 'owning')} | "
-            f"{ratio:.2f}x | {owning:.2f}x | {slower:.2f} |"
-        )
+    kinds = list(dict.fromkeys(r["kind"] for r in rows))
+    views = list(dict.fromkeys(r["view"] for r in rows))
+    for side in dict.fromkeys(r["side"] for r in rows):
+        here = {(r["view"], r["kind"]): r for r in rows if r["side"] == side}
+        for title, ratio in ratios.items():
+            lines += [
+                f"\n{title}, {side}x{side + side // 4 + 1}\n",
+                "| view | " + " | ".join(kinds) + " |",
+                "|---" * (len(kinds) + 1) + "|",
+            ]
+            for view in views:
+                cells = [f"{ratio(here[view, k]):.2f}" if (view, k) in here else "" for k in kinds]
+                lines.append(f"| {view} | " + " | ".join(cells) + " |")
+    if full:
+        lines += [
+            "\nms per call, median of the rounds' medians (min-max)\n",
+            "| size | array | view | fromarray | patched | to_image | owning |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            cells = [
+                f"{ms(r, c):.3g} ({r[c]['min_ms']:.3g}-{r[c]['max_ms']:.3g})" for c in CONTENDERS
+            ]
+            lines.append(f"| {r['side']} | {r['kind']} | {r['view']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -234,7 +259,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--block", type=int, default=20)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--markdown", type=Path, help="also write the table here")
+    parser.add_argument("--markdown", type=Path, help="also write the ratio tables here")
+    parser.add_argument("--full", action="store_true", help="print every median too")
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -242,7 +268,7 @@ def main() -> None:
         return
     rows = measure(tuple(args.sides), args.rounds, args.block)
     table = markdown(rows)
-    print(table)
+    print(markdown(rows, args.full))
     if args.markdown:
         args.markdown.write_text(table.lstrip() + "\n")
     if args.json:

@@ -417,6 +417,42 @@ def to_numpy(im, *, out=None, channels=None, layout="HWC", box=None, dtype=None,
     return _image_to_array(im, out, channels, layout, box, dtype, scale, mean, std)
 
 
+# For Image.fromarray under fastpil.patch(): each kind of array seen,
+# (dtype, dimensions, channels, mode), with the size in bytes below which
+# Pillow's own fromarray makes the image of a C-contiguous array of that
+# kind as fast as fastpil does. fastpil._images fills it in as it learns the
+# kinds; the decision is its fromarray_faster's.
+contiguous_pillow_below = {}
+cdef dict _contiguous_pillow_below = contiguous_pillow_below
+cdef object _NDARRAY = numpy.ndarray
+cdef object _patch_module = None  # fastpil._patch, once imported
+cdef object _pillow_fromarray = _pillow.fromarray
+cdef double _ALWAYS = float("inf")
+
+
+def fromarray(obj, mode=None):
+    """``Image.fromarray`` under ``fastpil.patch()`` (``fastpil._patch``
+    has the rest, and says what it does).
+
+    The per-call fast path, compiled because it is all there is to most
+    calls, which go to Pillow's own fromarray: a C-contiguous array of a
+    kind Pillow maps, or small enough that fastpil gains nothing, costs a
+    lookup more than Pillow's call.
+    """
+    global _patch_module
+    if type(obj) is _NDARRAY and (mode is None or type(mode) is str):
+        ndim = obj.ndim
+        below = _contiguous_pillow_below.get(
+            (obj.dtype, ndim, obj.shape[2] if ndim == 3 else 0, mode))
+        if below is not None and obj.flags.c_contiguous and (
+                below == _ALWAYS or obj.nbytes < below):
+            return _pillow_fromarray(obj, mode)
+    if _patch_module is None:
+        from . import _patch
+        _patch_module = _patch
+    return _patch_module.fromarray_rest(obj, mode)
+
+
 cdef object decoder_for(str mode, str rawmode):
     # As encoder_for: Image._getdecoder only when a Python decoder is
     # registered under "raw", which it would return instead.

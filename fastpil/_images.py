@@ -26,6 +26,7 @@ class _Decoding(NamedTuple):
     mode: str  # of the image
     rawmode: str  # the decoder's raw mode for the array's own bytes
     bands: tuple[str, ...]
+    maps: bool  # fromarray maps the array's bytes rather than decode them
 
 
 class _Refusal(NamedTuple):
@@ -46,13 +47,19 @@ _decodings_lock = threading.Lock()
 def _decoding(
     dtype: numpy.dtype[Any], ndim: int, tail: tuple[int, ...], mode: str | None
 ) -> _Decoding:
-    key = (dtype.str, ndim, tail, mode)
+    # The dtype itself, not its .str, which takes longer to make than the
+    # whole lookup.
+    key = (dtype, ndim, tail, mode)
     found = _decodings.get(key)
     if found is None:
         found = _find_decoding(dtype, ndim, tail, mode)
         with _decodings_lock:
             if len(_decodings) < _DECODINGS_KEPT:
                 _decodings[key] = found
+                if type(found) is _Decoding and len(tail) <= 1:
+                    _core.contiguous_pillow_below[
+                        dtype, ndim, tail[0] if tail else 0, mode
+                    ] = _contiguous_pillow_below(found, dtype)
     if type(found) is _Refusal:
         raise found.error(found.message)
     return found  # type: ignore[return-value]
@@ -78,7 +85,24 @@ def _find_decoding(
     # fromarray's raw mode: the mode asked for, or the one its table gives.
     table = _pillow.FROMARRAY_TYPEMAP
     rawmode = mode if mode is not None else table[(1, 1, *tail), dtype.str][1]
-    return _Decoding(probe.mode, rawmode, tuple(ImageMode.getmode(probe.mode).bands))
+    bands = tuple(ImageMode.getmode(probe.mode).bands)
+    return _Decoding(probe.mode, rawmode, bands, rawmode in _pillow.MAPMODES)
+
+
+# fastpil decodes a C-contiguous array of RGB or YCbCr bytes faster than
+# Pillow from about this size (bench/views.py, and the measurements of the
+# commit that set it): below, the two take the same few microseconds.
+_SMALLEST_FASTER_CONTIGUOUS = 32 * 1024
+
+
+def _contiguous_pillow_below(decoding: _Decoding, dtype: numpy.dtype[Any]) -> float:
+    """Below how many bytes Pillow's own fromarray makes the image of a
+    C-contiguous array of this kind as fast as fastpil: always where it maps
+    the array, or decodes its bytes as they are; for RGB and YCbCr bytes,
+    which fastpil packs into 4-byte pixels, below a small size."""
+    if not decoding.maps and dtype.itemsize == 1 and decoding.rawmode in _pillow.FOUR_BYTE_RAW:
+        return _SMALLEST_FASTER_CONTIGUOUS
+    return float("inf")
 
 
 def _hwc(a: numpy.ndarray, layout: str) -> numpy.ndarray:
@@ -174,7 +198,7 @@ def to_image(
     if (
         mode is None
         and channels is None
-        and decoding.rawmode in _pillow.MAPMODES
+        and decoding.maps
         and hwc.flags.c_contiguous
     ):
         # Pillow maps these bytes as they are, and copies an image with a
@@ -284,8 +308,9 @@ def fromarray_faster(a: numpy.ndarray, mode: str | None) -> Image.Image | None:
     then maps fastpil's copy instead, so the image is Pillow's, read-only.
     """
     decoding = _decoding(a.dtype, a.ndim, a.shape[2:], mode)
-    if decoding.rawmode in _pillow.MAPMODES:
-        if a.flags.c_contiguous or a.size == 0:
+    contiguous = a.flags.c_contiguous
+    if decoding.maps:
+        if contiguous or a.size == 0:
             return None
         bands = tuple(range(a.shape[2])) if a.ndim == 3 else (0,)
         if _core.packing(a, bands, False) != "vector":
@@ -297,7 +322,9 @@ def fromarray_faster(a: numpy.ndarray, mode: str | None) -> Image.Image | None:
     if isinstance(prepared, Image.Image):
         return prepared
     _, hwc, order, rawmode, fill = prepared
-    if _core.packing(hwc, order, fill) == "plain":
+    if contiguous and a.nbytes < _contiguous_pillow_below(decoding, a.dtype):
+        return None
+    if _core.packing(hwc, order, fill) in ("plain", "in place"):
         return None
     im = Image.new(decoding.mode, _size(hwc), None)
     _core.decode_array(im.im, decoding.mode, rawmode, hwc, order, fill)

@@ -30,6 +30,7 @@ import numpy
 from PIL import Image
 
 from . import _pillow
+from . import _core
 from ._core import to_numpy
 from ._images import fromarray_faster
 
@@ -115,15 +116,17 @@ def _unpatched(image: Image.Image) -> _Unpatched:
     return found(image)
 
 
-def fromarray(obj: Any, mode: str | None = None) -> Image.Image:
-    """``Image.fromarray``, through fastpil where that is faster.
+def fromarray_rest(obj: Any, mode: str | None = None) -> Image.Image:
+    """``Image.fromarray`` under the patch: where fastpil is faster, through
+    fastpil.
 
-    Installed as ``PIL.Image.fromarray`` by ``fastpil.patch()``. The image
-    is Pillow's in mode, size, pixels and read-only-ness, and shares the
-    array's memory where Pillow's does; `_images.fromarray_faster` says
-    where fastpil makes it. Pillow's own is called for everything else:
+    The image is Pillow's in mode, size, pixels and read-only-ness, and
+    shares the array's memory where Pillow's does; `_images.fromarray_faster`
+    says where fastpil makes it. Pillow's own is called for everything else:
     objects other than NumPy arrays, arrays whose image Pillow makes as fast,
     and anything fastpil would refuse, so that errors are Pillow's own.
+    (``_core.fromarray``, which the patch installs, sends most calls
+    straight to Pillow's and the rest here.)
     """
     if type(obj) is not numpy.ndarray:
         if isinstance(obj, Image.Image) and _pillow.array_interface is not None:
@@ -161,7 +164,7 @@ def _update() -> None:
         originals = {name: Image.Image.__dict__.get(name, _ABSENT) for name in _REPLACEMENTS}
         for name, value in _REPLACEMENTS.items():
             setattr(Image.Image, name, value)
-        Image.fromarray = fromarray
+        Image.fromarray = _core.fromarray
         _originals = originals
     elif not wanted and _originals is not None:
         Image.fromarray = _pillow.fromarray

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 import fastpil
-from fastpil import _core, _images, _pillow
+from fastpil import _core, _images, _patch, _pillow
 
 # (dtype, channels, mode asked for): every kind of array fromarray takes.
 KINDS = [
@@ -105,30 +105,54 @@ def test_patched_fromarray_is_pillows(dtype, channels, mode, view, rng):
 
 
 # Views whose image patched fromarray must make itself, by the cost model:
-# where Pillow decodes, any view fastpil packs with more than its plain loop;
-# where Pillow maps, views a vectorised kernel packs (a channel order, planar
-# memory). Pillow's mapped contiguous arrays and whole-row copies stay Pillow's.
+# where Pillow decodes, any view fastpil packs with more than its plain loop,
+# and C-contiguous RGB from 32 KiB up; where Pillow maps, views a vectorised
+# kernel packs (a channel order, planar memory). Pillow's mapped contiguous
+# arrays, arrays decoded as they are, and whole-row copies stay Pillow's.
 @pytest.mark.parametrize(
-    ("dtype", "channels", "mode", "view", "fastpil_makes"),
+    ("dtype", "channels", "mode", "view", "size", "fastpil_makes"),
     [
-        ("|u1", 3, None, "contiguous", True),
-        ("|u1", 3, None, "a[::-1]", True),
-        ("|u1", 2, None, "crop", True),
-        ("=f4", 0, None, "a[::-1]", True),
-        ("|u1", 4, None, "a[..., ::-1]", True),
-        ("|u1", 4, "CMYK", "CHW memory", True),
-        ("|u1", 4, None, "contiguous", False),
-        ("|u1", 0, None, "contiguous", False),
-        ("|u1", 0, None, "a[::-1]", False),
-        ("=u2", 0, None, "crop", False),
+        ("|u1", 3, None, "contiguous", (40, 67), False),
+        ("|u1", 3, None, "contiguous", (120, 100), True),
+        ("|u1", 3, "YCbCr", "contiguous", (120, 100), True),
+        ("|u1", 3, None, "a[::-1]", (40, 67), True),
+        ("|u1", 2, None, "crop", (40, 67), True),
+        ("|u1", 2, None, "contiguous", (400, 67), False),
+        ("=f4", 0, None, "contiguous", (400, 67), False),
+        ("=f4", 0, None, "a[::-1]", (40, 67), True),
+        ("|u1", 4, None, "a[..., ::-1]", (40, 67), True),
+        ("|u1", 4, "CMYK", "CHW memory", (40, 67), True),
+        ("|u1", 4, None, "contiguous", (400, 67), False),
+        ("|u1", 0, None, "contiguous", (40, 67), False),
+        ("|u1", 0, None, "a[::-1]", (40, 67), False),
+        ("=u2", 0, None, "crop", (40, 67), False),
     ],
 )
-def test_the_cost_model_chooses(dtype, channels, mode, view, fastpil_makes, rng):
-    a = VIEWS[view](make(dtype, channels, (40, 67), rng))
+def test_the_cost_model_chooses(dtype, channels, mode, view, size, fastpil_makes, rng):
+    a = VIEWS[view](make(dtype, channels, size, rng))
     made = _images.fromarray_faster(a, mode)
     assert (made is not None) == fastpil_makes
     if made is not None:
         assert made.tobytes() == _pillow.fromarray(a, mode).tobytes()
+
+
+def test_the_fast_path_takes_what_the_cost_model_leaves_to_pillow(monkeypatch, rng):
+    """Under the patch, a C-contiguous array of a kind seen before goes
+    straight to Pillow's fromarray when the cost model would send it there,
+    and to the rest of the patch otherwise."""
+    rest = []
+    monkeypatch.setattr(_patch, "fromarray_rest", lambda *args: rest.append(args))
+    small = make("|u1", 3, (40, 67), rng)
+    large = make("|u1", 3, (120, 100), rng)
+    mapped = make("|u1", 4, (400, 67), rng)
+    for a in (small, mapped):
+        _images.fromarray_faster(a, None)  # the kind is learnt
+        assert _core.fromarray(a).tobytes() == _pillow.fromarray(a).tobytes()
+    assert rest == []
+    _core.fromarray(large)
+    _core.fromarray(small[::-1])
+    _core.fromarray(small, [])  # a mode Pillow rejects, as Pillow rejects it
+    assert len(rest) == 3
 
 
 @pytest.mark.parametrize("view", VIEWS)
