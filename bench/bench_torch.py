@@ -75,7 +75,7 @@ from typing import Any
 import numpy
 import torch
 import torchvision
-from harness import interleaved
+from harness import environment, interleaved
 from PIL import Image
 from torchvision import transforms as T
 from torchvision.transforms import v2
@@ -90,7 +90,6 @@ from timm.data.loader import fast_collate
 from timm.data.transforms import ToNumpy
 
 import fastpil.torch
-from bench import environment
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)

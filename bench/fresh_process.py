@@ -8,10 +8,10 @@ running in the process (the alone state). Prints {"seconds": [...], "faults":
 
 import json
 import sys
-import time
+from dataclasses import asdict
 
 from contenders import CONTENDERS, bench_image
-from harness import malloc_trim, minor_faults
+from harness import Samples, malloc_trim, time_call
 
 
 def main() -> None:
@@ -28,17 +28,10 @@ def main() -> None:
         # in: without this, whichever contender allocates first in the timed
         # call is served those pages, and another's set-up takes them.
         malloc_trim()
-    seconds, faults = [], []
+    samples = Samples()
     for _ in range(calls):
-        f0 = minor_faults()
-        t0 = time.perf_counter()
-        result = convert(im)
-        t1 = time.perf_counter()
-        f1 = minor_faults()
-        del result
-        seconds.append(t1 - t0)
-        faults.append(f1 - f0)
-    print(json.dumps({"seconds": seconds, "faults": faults}))
+        time_call(convert, im, samples)
+    print(json.dumps(asdict(samples)))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import os
+import platform
 import resource
 import subprocess
 import sys
@@ -44,6 +46,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy
+import PIL
+
+import fastpil
 
 STATES = ("steady", "alone", "fresh pages", "fresh process")
 
@@ -86,6 +91,22 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
+def time_call(
+    convert: Callable[[Any], Any], arg: Any, record: Samples, clock: Any = time.perf_counter
+) -> None:
+    """Add one call's seconds and minor page faults to ``record``; freeing
+    the result is not part of the conversion. (``clock`` is a local: no
+    lookup inside the timed span.)"""
+    f0 = minor_faults()
+    t0 = clock()
+    result = convert(arg)
+    t1 = clock()
+    f1 = minor_faults()
+    del result
+    record.seconds.append(t1 - t0)
+    record.faults.append(f1 - f0)
+
+
 def balanced_orders(n: int) -> list[list[int]]:
     """Orders of n contenders in which each directly follows every other equally often.
 
@@ -123,7 +144,6 @@ def interleaved(
     samples = {name: Samples() for name in converts}
     names = list(converts)
     orders = balanced_orders(len(names))
-    clock = time.perf_counter
     for turn in range(rounds):
         for name in (names[i] for i in orders[turn % len(orders)]):
             convert, record = converts[name], samples[name]
@@ -133,14 +153,7 @@ def interleaved(
             for _ in range(block):
                 if trim is not None:
                     trim()
-                f0 = minor_faults()
-                t0 = clock()
-                result = convert(arg)
-                t1 = clock()
-                f1 = minor_faults()
-                del result  # freeing is not part of the conversion
-                record.seconds.append(t1 - t0)
-                record.faults.append(f1 - f0)
+                time_call(convert, arg, record)
     return samples
 
 
@@ -163,3 +176,60 @@ def in_new_process(
         samples.seconds += result["seconds"]
         samples.faults += result["faults"]
     return samples
+
+
+def ms_faults(summary: dict[str, float], digits: int = 4) -> str:
+    """A table cell: median ms per call (minor page faults per call)."""
+    return f"{summary['median_ms']:.{digits}g} ({summary['faults']:.0f})"
+
+
+def row(cells: list[str]) -> str:
+    """One line of a Markdown table."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The lines of a Markdown table."""
+    return [row(header), "|" + "---|" * len(header), *map(row, rows)]
+
+
+def environment() -> dict[str, str]:
+    """Versions, CPU and memory settings, recorded with every run."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    env = {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pillow": PIL.__version__,
+        "fastpil": fastpil.__version__,
+        "simd_path": fastpil.simd_path(),
+        "cpu": cpu,
+        "cpus": str(os.cpu_count()),
+        "machine": platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "libc": " ".join(platform.libc_ver()),
+    }
+    for module in ("pyarrow", "cv2", "matplotlib"):
+        try:
+            env[module] = __import__(module).__version__
+        except ImportError:
+            env[module] = "not installed"
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if thp.exists():
+        env["transparent_hugepage"] = thp.read_text().strip()
+    # Where a chunk, an image and a result fit decides much of the timing.
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        if (index / "type").read_text().strip() != "Instruction":
+            level = (index / "level").read_text().strip()
+            env[f"L{level} cache"] = (index / "size").read_text().strip()
+    return env
+
+
+def print_environment(**extra: str) -> dict[str, str]:
+    env = {**environment(), **extra}
+    print("Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
+    return env

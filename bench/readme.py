@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness import ms_faults, table
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SUMMARY = ROOT / "docs" / "_static" / "bench" / "summary.json"
@@ -46,15 +48,10 @@ class Summary:
         return float(self.case(scenario, mode, size, state)["summary"][name]["median_ms"])
 
 
-def number(value: float) -> str:
-    return f"{value:.3g}"
-
-
 def timing(case: dict[str, Any], name: str, bold: bool = False) -> str:
     if name not in case["summary"]:
         return "—"
-    s = case["summary"][name]
-    text = f"{number(s['median_ms'])} ({s['faults']:.0f})"
+    text = ms_faults(case["summary"][name], digits=3)
     return f"**{text}**" if bold else text
 
 
@@ -63,14 +60,6 @@ def ratio(case: dict[str, Any], slow: str, fast: str) -> str:
     if slow not in s or fast not in s:
         return "—"
     return f"{s[slow]['median_ms'] / s[fast]['median_ms']:.2f}x"
-
-
-def row(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return [row(header), "|" + "---|" * len(header), *(row(r) for r in rows)]
 
 
 def size_label(size: str) -> str:
