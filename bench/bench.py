@@ -23,13 +23,19 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import latency
 import numpy
 from contenders import CONTENDERS, SCENARIOS, bench_image
-from harness import STATES, in_new_process, interleaved, ms_faults, print_environment, table
-from PIL import Image
+from harness import (
+    STATES,
+    check,
+    in_new_process,
+    interleaved,
+    ms_faults,
+    print_environment,
+    table,
+)
 
 ARTICLE_SIDES = [256, 512, 1024, 2048, 4096, 8192]
 RGB_SIZES = ["16", "64", *map(str, ARTICLE_SIDES), "1001x777"]
@@ -119,41 +125,6 @@ def repetitions(size: tuple[int, int], args: argparse.Namespace) -> tuple[int, i
         if pixels <= limit
     )
     return (rounds * 2, block) if args.full else (rounds, block)
-
-
-def check(name: str, result: Any, expected: Any, what: str) -> None:
-    """Exit unless ``result`` equals ``expected`` (bools as values, whatever their bytes).
-
-    A list or tuple of arrays (one per image) is checked against each image of
-    ``expected`` in turn."""
-    if isinstance(result, Image.Image):
-        if not (
-            isinstance(expected, Image.Image)
-            and (result.mode, result.size) == (expected.mode, expected.size)
-            and result.tobytes() == expected.tobytes()
-        ):
-            sys.exit(f"{name} does not give the expected image for {what}")
-        return
-    if isinstance(result, (list, tuple)):
-        if len(result) != len(expected):
-            sys.exit(f"{name} gives {len(result)} arrays, not {len(expected)}, for {what}")
-        for one, wanted in zip(result, expected, strict=True):
-            check(name, one, wanted, what)
-        return
-    same = result.dtype == expected.dtype and result.shape == expected.shape
-    if same and result.dtype.kind == "f":
-        # Copies of float images must be bit-exact (NaNs included); floats
-        # computed in other orders round differently: near enough.
-        tolerance = 2e-3 if result.dtype == numpy.float16 else 1e-5
-        same = result.tobytes() == expected.tobytes() or numpy.allclose(
-            result, expected, rtol=tolerance, atol=tolerance
-        )
-    elif same and result.dtype == bool:
-        same = numpy.array_equal(result.view(numpy.uint8) != 0, expected.view(numpy.uint8) != 0)
-    elif same:
-        same = numpy.array_equal(result.view(numpy.uint8), expected.view(numpy.uint8))
-    if not same:
-        sys.exit(f"{name} does not give the expected result for {what}")
 
 
 class Progress:

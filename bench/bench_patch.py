@@ -15,10 +15,10 @@ and the ratios between them, all from the same run.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import harness
 import numpy
 from contenders import bench_image
 from harness import interleaved, ms_faults, print_environment, row, table
@@ -57,17 +57,14 @@ def set_patch(on: bool) -> None:
 
 
 def check(name: str, im: Image.Image) -> None:
+    """Exit unless the contender gives numpy.array(im) without the patch."""
     contender = CONTENDERS[name]
     set_patch(False)
     expected = numpy.array(im)
     set_patch(contender.patched)
     result = contender.convert(im)
     set_patch(False)
-    got, want = result.view(numpy.uint8), expected.view(numpy.uint8)
-    if im.mode == "1":  # numpy.array stores True as 0xFF, fastpil as 1
-        got, want = got != 0, want != 0
-    if result.dtype != expected.dtype or not numpy.array_equal(got, want):
-        sys.exit(f"{name} gives a different array for {im.mode} {im.size}")
+    harness.check(name, result, expected, f"{im.mode} {im.size}")
 
 
 def measure(

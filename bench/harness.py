@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy
 import PIL
+from PIL import Image
 
 import fastpil
 
@@ -155,6 +156,41 @@ def interleaved(
                     trim()
                 time_call(convert, arg, record)
     return samples
+
+
+def check(name: str, result: Any, expected: Any, what: str) -> None:
+    """Exit unless ``result`` equals ``expected`` (bools as values, whatever their bytes).
+
+    A list or tuple of arrays (one per image) is checked against each image of
+    ``expected`` in turn."""
+    if isinstance(result, Image.Image):
+        if not (
+            isinstance(expected, Image.Image)
+            and (result.mode, result.size) == (expected.mode, expected.size)
+            and result.tobytes() == expected.tobytes()
+        ):
+            sys.exit(f"{name} does not give the expected image for {what}")
+        return
+    if isinstance(result, (list, tuple)):
+        if len(result) != len(expected):
+            sys.exit(f"{name} gives {len(result)} arrays, not {len(expected)}, for {what}")
+        for one, wanted in zip(result, expected, strict=True):
+            check(name, one, wanted, what)
+        return
+    same = result.dtype == expected.dtype and result.shape == expected.shape
+    if same and result.dtype.kind == "f":
+        # Copies of float images must be bit-exact (NaNs included); floats
+        # computed in other orders round differently: near enough.
+        tolerance = 2e-3 if result.dtype == numpy.float16 else 1e-5
+        same = result.tobytes() == expected.tobytes() or numpy.allclose(
+            result, expected, rtol=tolerance, atol=tolerance
+        )
+    elif same and result.dtype == bool:
+        same = numpy.array_equal(result.view(numpy.uint8) != 0, expected.view(numpy.uint8) != 0)
+    elif same:
+        same = numpy.array_equal(result.view(numpy.uint8), expected.view(numpy.uint8))
+    if not same:
+        sys.exit(f"{name} does not give the expected result for {what}")
 
 
 CHILD = Path(__file__).with_name("fresh_process.py")
