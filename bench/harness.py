@@ -41,7 +41,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -193,17 +193,14 @@ def check(name: str, result: Any, expected: Any, what: str) -> None:
         sys.exit(f"{name} does not give the expected result for {what}")
 
 
-CHILD = Path(__file__).with_name("fresh_process.py")
-
-
 def in_new_process(
     mode: str, size: tuple[int, int], name: str, processes: int, calls: int
 ) -> Samples:
-    """``calls`` timed calls in each of ``processes`` new interpreters (see fresh_process.py)."""
+    """``calls`` timed calls in each of ``processes`` new interpreters (see main())."""
     samples = Samples()
     for _ in range(processes):
         done = subprocess.run(
-            [sys.executable, str(CHILD), mode, str(size[0]), str(size[1]), name, str(calls)],
+            [sys.executable, __file__, mode, str(size[0]), str(size[1]), name, str(calls)],
             capture_output=True,
             text=True,
             check=True,
@@ -269,3 +266,36 @@ def print_environment(**extra: str) -> dict[str, str]:
     env = {**environment(), **extra}
     print("Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
     return env
+
+
+def main() -> None:
+    """Time conversions in this new interpreter: python harness.py MODE W H CONTENDER CALLS.
+
+    With CALLS = 1, times the very first call (the fresh process state). With
+    more, makes one untimed call first and then times CALLS calls, with
+    nothing else running in the process (the alone state). Prints
+    {"seconds": [...], "faults": [...]} as JSON for in_new_process().
+    """
+    from contenders import CONTENDERS, bench_image
+
+    mode, width, height, name = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    calls = int(sys.argv[5])
+    im = bench_image(mode, (width, height))
+    convert = CONTENDERS[name].prepare(im)
+    if isinstance(convert, str):
+        sys.exit(convert)
+    if calls > 1:
+        convert(im)
+    elif malloc_trim is not None:
+        # Making the image frees temporaries as large as it, already faulted
+        # in: without this, whichever contender allocates first in the timed
+        # call is served those pages, and another's set-up takes them.
+        malloc_trim()
+    samples = Samples()
+    for _ in range(calls):
+        time_call(convert, im, samples)
+    print(json.dumps(asdict(samples)))
+
+
+if __name__ == "__main__":
+    main()
