@@ -137,6 +137,16 @@ def natural(size: tuple[int, int], seed: int) -> Image.Image:
     return Image.fromarray(numpy.clip(a, 0, 255).astype(numpy.uint8))
 
 
+def encoded(size: tuple[int, int], count: int, fmt: str, **options: Any) -> list[bytes]:
+    """``count`` files of natural() images, one seed each, encoded in memory."""
+    files = []
+    for seed in range(count):
+        buf = io.BytesIO()
+        natural(size, seed).save(buf, fmt, **options)
+        files.append(buf.getvalue())
+    return files
+
+
 def check(name: str, got: torch.Tensor, want: torch.Tensor) -> None:
     if got.shape != want.shape or not torch.allclose(got, want, rtol=1e-5, atol=1e-5):
         sys.exit(f"{name} does not give torchvision's result")
@@ -244,11 +254,7 @@ def decode_ms(files: list[bytes]) -> float:
 def data_loaders(quick: bool) -> list[dict]:
     results = []
     for fmt, side, count in (("JPEG", 224, 1024), ("PNG", 512, 256)):
-        files = []
-        for seed in range(count // 8 if quick else count):
-            buf = io.BytesIO()
-            natural((side, side), seed).save(buf, fmt)
-            files.append(buf.getvalue())
+        files = encoded((side, side), count // 8 if quick else count, fmt)
         loaders = {
             "torchvision": lambda f: torchvision_loader(f, 2),
             "fastpil": lambda f: dataloader.loader(f, batch_size=32, workers=2),
@@ -442,15 +448,6 @@ class Encoded(torch.utils.data.Dataset):
         return (im if self.transform is None else self.transform(im)), index % 1000
 
 
-def jpegs(size: tuple[int, int], count: int) -> list[bytes]:
-    files = []
-    for seed in range(count):
-        buf = io.BytesIO()
-        natural(size, seed).save(buf, "JPEG", quality=90)
-        files.append(buf.getvalue())
-    return files
-
-
 def epochs(loaders: dict[str, tuple[Any, Any]], count: int, rounds: int) -> dict[str, dict]:
     """Images per second of each loader, epochs interleaved, after one warm-up
     epoch each (persistent workers: their start is not timed)."""
@@ -523,7 +520,7 @@ def targets(quick: bool) -> list[dict]:
         ),
     ]
     for label, size, count, resize, pipeline, box in cases:
-        files = jpegs(size, count)
+        files = encoded(size, count, "JPEG", quality=90)
         loaders = {
             "stock v2": (make_loader(Encoded(files, pipeline), None), keep),
             "fused": (make_loader(Encoded(files, fastpil.torch.fuse(pipeline)), None), keep),
