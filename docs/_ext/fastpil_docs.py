@@ -763,8 +763,8 @@ class ModeTable(SphinxDirective):
         rows: list[list[str | nodes.Node]] = []
         for mode in pillow_modes():
             im = Image.new(mode, (1, 1))
-            bands = "".join(im.getbands()) if all(len(b) == 1 for b in im.getbands()) else "/"
-            bands = bands if bands != "/" else " ".join(im.getbands())
+            names = im.getbands()
+            bands = ("".join if all(len(b) == 1 for b in names) else " ".join)(names)
             try:
                 plan = _modes.plan(mode)
             except ValueError as error:
@@ -854,11 +854,8 @@ def tested_versions() -> tuple[list[str], list[str], dict[str, list[str]]]:
                 values[name] = ast.literal_eval(node.value)
             elif name == "ROWS":
                 rows: dict[str, list[str]] = {}
-                for key, call in zip(node.value.keys, node.value.values, strict=True):
-                    python = ast.literal_eval(call.args[0])
-                    pins = call.args[1].id
-                    rows.setdefault(pins, []).append(python)
-                    del key
+                for call in node.value.values:
+                    rows.setdefault(call.args[1].id, []).append(ast.literal_eval(call.args[0]))
                 values["ROWS"] = rows
     return values["OLDEST"], values["NEWEST"], values["ROWS"]
 
