@@ -19,22 +19,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import latency
 import numpy
-import PIL
 from contenders import CONTENDERS, SCENARIOS, bench_image
-from harness import STATES, in_new_process, interleaved
-from PIL import Image
-
-import fastpil
+from harness import (
+    STATES,
+    check,
+    in_new_process,
+    interleaved,
+    ms_faults,
+    print_environment,
+    table,
+)
 
 ARTICLE_SIDES = [256, 512, 1024, 2048, 4096, 8192]
 RGB_SIZES = ["16", "64", *map(str, ARTICLE_SIDES), "1001x777"]
@@ -124,76 +125,6 @@ def repetitions(size: tuple[int, int], args: argparse.Namespace) -> tuple[int, i
         if pixels <= limit
     )
     return (rounds * 2, block) if args.full else (rounds, block)
-
-
-def check(name: str, result: Any, expected: Any, what: str) -> None:
-    """Exit unless ``result`` equals ``expected`` (bools as values, whatever their bytes).
-
-    A list or tuple of arrays (one per image) is checked against each image of
-    ``expected`` in turn."""
-    if isinstance(result, Image.Image):
-        if not (
-            isinstance(expected, Image.Image)
-            and (result.mode, result.size) == (expected.mode, expected.size)
-            and result.tobytes() == expected.tobytes()
-        ):
-            sys.exit(f"{name} does not give the expected image for {what}")
-        return
-    if isinstance(result, (list, tuple)):
-        if len(result) != len(expected):
-            sys.exit(f"{name} gives {len(result)} arrays, not {len(expected)}, for {what}")
-        for one, wanted in zip(result, expected, strict=True):
-            check(name, one, wanted, what)
-        return
-    same = result.dtype == expected.dtype and result.shape == expected.shape
-    if same and result.dtype.kind == "f":
-        # Copies of float images must be bit-exact (NaNs included); floats
-        # computed in other orders round differently: near enough.
-        tolerance = 2e-3 if result.dtype == numpy.float16 else 1e-5
-        same = result.tobytes() == expected.tobytes() or numpy.allclose(
-            result, expected, rtol=tolerance, atol=tolerance
-        )
-    elif same and result.dtype == bool:
-        same = numpy.array_equal(result.view(numpy.uint8) != 0, expected.view(numpy.uint8) != 0)
-    elif same:
-        same = numpy.array_equal(result.view(numpy.uint8), expected.view(numpy.uint8))
-    if not same:
-        sys.exit(f"{name} does not give the expected result for {what}")
-
-
-def environment() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    env = {
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "pillow": PIL.__version__,
-        "fastpil": fastpil.__version__,
-        "simd_path": fastpil.simd_path(),
-        "cpu": cpu,
-        "cpus": str(os.cpu_count()),
-        "machine": platform.machine(),
-        "system": f"{platform.system()} {platform.release()}",
-        "libc": " ".join(platform.libc_ver()),
-    }
-    for module in ("pyarrow", "cv2", "matplotlib"):
-        try:
-            env[module] = __import__(module).__version__
-        except ImportError:
-            env[module] = "not installed"
-    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
-    if thp.exists():
-        env["transparent_hugepage"] = thp.read_text().strip()
-    # Where a chunk, an image and a result fit decides much of the timing.
-    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
-        if (index / "type").read_text().strip() != "Instruction":
-            level = (index / "level").read_text().strip()
-            env[f"L{level} cache"] = (index / "size").read_text().strip()
-    return env
 
 
 class Progress:
@@ -291,51 +222,55 @@ def markdown(results: list[dict]) -> str:
             if any(n in r["summary"] or n in r["missing"] for r in rows)
         ]
         ratios = [r for r in scenario.ratios if r[1] in names and r[2] in names]
-        header = ["size", *names, *(r[0] for r in ratios)]
         title = "plain conversion" if name == "to_numpy" else f"{name}: {scenario.description}"
-        lines += [
-            f"\n{title}; {mode}, {state}: median ms per call (minor page faults per call)\n",
-            "| " + " | ".join(header) + " |",
-            "|" + "---|" * len(header),
-        ]
         notes = {}
+        cells = []
         for row in rows:
             summary = row["summary"]
-            cells = ["x".join(map(str, row["size"]))]
             for n in names:
-                if n in summary:
-                    s = summary[n]
-                    cells.append(f"{s['median_ms']:.4g} ({s['faults']:.0f})")
-                else:
+                if n not in summary:
                     notes[n] = row["missing"].get(n, "not run")
-                    cells.append("—")
-            for _, slow, fast in ratios:
-                if slow in summary and fast in summary:
-                    ratio = summary[slow]["median_ms"] / summary[fast]["median_ms"]
-                    cells.append(f"{ratio:.2f}")
-                else:
-                    cells.append("—")
-            lines.append("| " + " | ".join(cells) + " |")
-        lines += [f"\n— {n}: {why}" for n, why in notes.items()]
+            cells.append(
+                [
+                    "x".join(map(str, row["size"])),
+                    *(ms_faults(summary[n]) if n in summary else "—" for n in names),
+                    *(
+                        f"{summary[slow]['median_ms'] / summary[fast]['median_ms']:.2f}"
+                        if slow in summary and fast in summary
+                        else "—"
+                        for _, slow, fast in ratios
+                    ),
+                ]
+            )
+        lines += [
+            f"\n{title}; {mode}, {state}: median ms per call (minor page faults per call)\n",
+            *table(["size", *names, *(r[0] for r in ratios)], cells),
+            *(f"\n— {n}: {why}" for n, why in notes.items()),
+        ]
     return "\n".join(lines)
 
 
 def details(results: list[dict]) -> str:
     """Median, minimum, spread and faults of every contender in every case."""
-    lines = [
-        "\n| scenario | mode | size | state | contender | median ms | min ms | IQR % | faults "
-        "| calls |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+    header = "scenario mode size state contender".split()
+    header += ["median ms", "min ms", "IQR %", "faults", "calls"]
+    rows = [
+        [
+            row["scenario"],
+            row["mode"],
+            "x".join(map(str, row["size"])),
+            row["state"],
+            name,
+            f"{s['median_ms']:.4g}",
+            f"{s['min_ms']:.4g}",
+            f"{s['iqr_pct']:.0f}",
+            f"{s['faults']:.0f}",
+            str(s["calls"]),
+        ]
+        for row in results
+        for name, s in row["summary"].items()
     ]
-    for row in results:
-        size = "x".join(map(str, row["size"]))
-        for name, s in row["summary"].items():
-            lines.append(
-                f"| {row['scenario']} | {row['mode']} | {size} | {row['state']} | {name} | "
-                f"{s['median_ms']:.4g} | {s['min_ms']:.4g} | {s['iqr_pct']:.0f} | "
-                f"{s['faults']:.0f} | {s['calls']} |"
-            )
-    return "\n".join(lines)
+    return "\n" + "\n".join(table(header, rows))
 
 
 def overhead(args: argparse.Namespace) -> dict[str, float]:
@@ -470,8 +405,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     names = args.contenders
-    env = environment()
-    print("Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
+    env = print_environment()
     described = {
         name: {n: c.description for n, c in s.contenders.items() if names is None or n in names}
         for name, s in SCENARIOS.items()

@@ -15,23 +15,20 @@ and the ratios between them, all from the same run.
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
-import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import harness
 import numpy
-import PIL
 from contenders import bench_image
-from harness import Samples, interleaved
+from harness import interleaved, ms_faults, print_environment, row, table
 from PIL import Image
 
 import fastpil
 
 
 class Contender(NamedTuple):
-    convert: Callable[[Any], numpy.ndarray]
+    convert: Callable[[Any], Any]
     patched: bool  # run with fastpil.patch() in effect
 
 
@@ -60,25 +57,23 @@ def set_patch(on: bool) -> None:
 
 
 def check(name: str, im: Image.Image) -> None:
+    """Exit unless the contender gives numpy.array(im) without the patch."""
     contender = CONTENDERS[name]
     set_patch(False)
     expected = numpy.array(im)
     set_patch(contender.patched)
     result = contender.convert(im)
     set_patch(False)
-    got, want = result.view(numpy.uint8), expected.view(numpy.uint8)
-    if im.mode == "1":  # numpy.array stores True as 0xFF, fastpil as 1
-        got, want = got != 0, want != 0
-    if result.dtype != expected.dtype or not numpy.array_equal(got, want):
-        sys.exit(f"{name} gives a different array for {im.mode} {im.size}")
+    harness.check(name, result, expected, f"{im.mode} {im.size}")
 
 
 def measure(
     arg: Any, contenders: dict[str, Contender], rounds: int, block: int
-) -> dict[str, Samples]:
-    """Time each contender in interleaved blocks, the patch set as it needs before each."""
+) -> tuple[list[str], dict[str, float]]:
+    """Time each contender in interleaved blocks, the patch set as it needs
+    before each: their cells of the table, and their medians."""
     try:
-        return interleaved(
+        samples = interleaved(
             arg,
             {name: c.convert for name, c in contenders.items()},
             rounds,
@@ -88,6 +83,13 @@ def measure(
         )
     finally:
         set_patch(False)
+    summaries = {name: s.summary() for name, s in samples.items()}
+    cells = [ms_faults(s) for s in summaries.values()]
+    return cells, {name: s["median_ms"] for name, s in summaries.items()}
+
+
+def header(labels: list[str], names: list[str], ratios: list[str]) -> None:
+    print("\n".join(table([*labels, *(f"{n} ms (faults)" for n in names), *ratios], [])))
 
 
 def rounds_for(side: int, quick: bool) -> tuple[int, int]:
@@ -110,32 +112,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="few rounds: a smoke run")
     args = parser.parse_args(argv)
 
-    print(
-        f"Python {platform.python_version()}, NumPy {numpy.__version__}, "
-        f"Pillow {PIL.__version__}, fastpil {fastpil.__version__} "
-        f"({fastpil.simd_path()}), {platform.machine()}, {platform.processor() or '?'}"
-    )
-    names = list(CONTENDERS)
-    header = ["mode", "size", *(f"{n} ms (faults)" for n in names)]
-    header += [f"{a} / {b}" for a, b in RATIOS]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    print_environment()
+    header(["mode", "size"], list(CONTENDERS), [f"{a} / {b}" for a, b in RATIOS])
     worst = 0.0
     for mode in args.modes:
         for side in args.sizes:
             im = bench_image(mode, (side, side))
-            for name in names:
+            for name in CONTENDERS:
                 check(name, im)
-            rounds, block = rounds_for(side, args.quick)
-            samples = measure(im, CONTENDERS, rounds, block)
-            medians = {n: samples[n].median() for n in names}
-            cells = [mode, f"{side}x{side}"]
-            for n in names:
-                faults = statistics.median(samples[n].faults)
-                cells.append(f"{medians[n] * 1e3:.4g} ({faults:.0f})")
-            cells += [f"{medians[a] / medians[b]:.2f}x" for a, b in RATIOS]
+            cells, medians = measure(im, CONTENDERS, *rounds_for(side, args.quick))
+            ratios = [f"{medians[a] / medians[b]:.2f}x" for a, b in RATIOS]
+            print(row([mode, f"{side}x{side}", *cells, *ratios]), flush=True)
             worst = max(worst, medians["patched numpy.array"] / medians["fastpil.to_numpy"])
-            print("| " + " | ".join(cells) + " |", flush=True)
     verdict = "within" if worst <= WITHIN else "NOT within"
     note = ""
     if numpy.lib.NumpyVersion(numpy.__version__) < "2.1.0":

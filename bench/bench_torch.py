@@ -75,7 +75,8 @@ from typing import Any
 import numpy
 import torch
 import torchvision
-from harness import interleaved
+from contenders import MEAN, STD, numpy_normalise, random_images
+from harness import environment, interleaved, table
 from PIL import Image
 from torchvision import transforms as T
 from torchvision.transforms import v2
@@ -90,11 +91,9 @@ from timm.data.loader import fast_collate
 from timm.data.transforms import ToNumpy
 
 import fastpil.torch
-from bench import environment
 
-MEAN = (0.485, 0.456, 0.406)
-STD = (0.229, 0.224, 0.225)
-
+# fastpil's float pass, as the tensor the pipelines give.
+FLOAT = {"layout": "CHW", "dtype": numpy.float32, "scale": True, "mean": MEAN, "std": STD}
 classic = T.Compose([T.ToTensor(), T.Normalize(MEAN, STD)])
 version_2 = v2.Compose(
     [v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)]
@@ -102,17 +101,11 @@ version_2 = v2.Compose(
 
 
 def numpy_pipeline(im: Image.Image) -> torch.Tensor:
-    a = numpy.array(im).transpose(2, 0, 1).astype(numpy.float32)
-    a /= 255
-    a -= numpy.array(MEAN, numpy.float32)[:, None, None]
-    a /= numpy.array(STD, numpy.float32)[:, None, None]
-    return torch.from_numpy(a)
+    return torch.from_numpy(numpy_normalise(im))
 
 
 def fastpil_tensor(im: Image.Image) -> torch.Tensor:
-    return torch.from_numpy(
-        fastpil.to_numpy(im, layout="CHW", dtype=numpy.float32, scale=True, mean=MEAN, std=STD)
-    )
+    return torch.from_numpy(fastpil.to_numpy(im, **FLOAT))
 
 
 def to_pil(t: torch.Tensor) -> Image.Image:
@@ -124,11 +117,7 @@ def fastpil_image(t: torch.Tensor) -> Image.Image:
 
 
 def fastpil_batch(images: list[Image.Image]) -> torch.Tensor:
-    return torch.from_numpy(
-        fastpil.to_numpy_batch(
-            images, layout="CHW", dtype=numpy.float32, scale=True, mean=MEAN, std=STD
-        )
-    )
+    return torch.from_numpy(fastpil.to_numpy_batch(images, **FLOAT))
 
 
 def stack_classic(images: list[Image.Image]) -> torch.Tensor:
@@ -136,8 +125,7 @@ def stack_classic(images: list[Image.Image]) -> torch.Tensor:
 
 
 def random_rgb(size: tuple[int, int], seed: int) -> Image.Image:
-    rng = numpy.random.default_rng(seed)
-    return Image.frombytes("RGB", size, rng.bytes(3 * size[0] * size[1]))
+    return random_images("RGB", size, 1, seed)[0]
 
 
 def natural(size: tuple[int, int], seed: int) -> Image.Image:
@@ -147,6 +135,16 @@ def natural(size: tuple[int, int], seed: int) -> Image.Image:
     planes = [128 + 100 * numpy.sin(x / (17 + 5 * c) + y / (23 + 3 * c) + seed) for c in range(3)]
     a = numpy.stack(planes, axis=-1) + rng.normal(0, 8, (size[1], size[0], 3))
     return Image.fromarray(numpy.clip(a, 0, 255).astype(numpy.uint8))
+
+
+def encoded(size: tuple[int, int], count: int, fmt: str, **options: Any) -> list[bytes]:
+    """``count`` files of natural() images, one seed each, encoded in memory."""
+    files = []
+    for seed in range(count):
+        buf = io.BytesIO()
+        natural(size, seed).save(buf, fmt, **options)
+        files.append(buf.getvalue())
+    return files
 
 
 def check(name: str, got: torch.Tensor, want: torch.Tensor) -> None:
@@ -256,11 +254,7 @@ def decode_ms(files: list[bytes]) -> float:
 def data_loaders(quick: bool) -> list[dict]:
     results = []
     for fmt, side, count in (("JPEG", 224, 1024), ("PNG", 512, 256)):
-        files = []
-        for seed in range(count // 8 if quick else count):
-            buf = io.BytesIO()
-            natural((side, side), seed).save(buf, fmt)
-            files.append(buf.getvalue())
+        files = encoded((side, side), count // 8 if quick else count, fmt)
         loaders = {
             "torchvision": lambda f: torchvision_loader(f, 2),
             "fastpil": lambda f: dataloader.loader(f, batch_size=32, workers=2),
@@ -272,8 +266,8 @@ def data_loaders(quick: bool) -> list[dict]:
         sample = random_rgb((side, side), 0)
         per_image = {
             "decode": decode_ms(files[:64]),
-            "ToTensor + Normalize": _per_call(classic, sample),
-            "fastpil": _per_call(fastpil_tensor, sample),
+            "ToTensor + Normalize": per_image_ms(classic, sample, quick)["median_ms"],
+            "fastpil": per_image_ms(fastpil_tensor, sample, quick)["median_ms"],
         }
         results.append(
             {
@@ -287,14 +281,8 @@ def data_loaders(quick: bool) -> list[dict]:
     return results
 
 
-def _per_call(convert: Any, im: Image.Image) -> float:
-    times = []
-    for _ in range(7):
-        start = time.perf_counter()
-        for _ in range(20):
-            convert(im)
-        times.append((time.perf_counter() - start) / 20)
-    return statistics.median(times) * 1e3
+def per_image_ms(convert: Any, arg: Any, quick: bool) -> dict:
+    return timed(arg, {"x": convert}, quick, 7, 10)["x"]
 
 
 # ---------------------------------------------------------------------------
@@ -393,15 +381,7 @@ def collate_float(quick: bool, where: str) -> dict:
     reused = torch.empty((64, 3, 224, 224))
 
     def into_reused(b: list[tuple[Image.Image, int]]) -> torch.Tensor:
-        fastpil.to_numpy_batch(
-            [im for im, _ in b],
-            layout="CHW",
-            dtype=numpy.float32,
-            scale=True,
-            mean=MEAN,
-            std=STD,
-            out=reused.numpy(),
-        )
+        fastpil.to_numpy_batch([im for im, _ in b], **FLOAT, out=reused.numpy())
         return reused
 
     collate = torch.utils.data.default_collate
@@ -468,15 +448,6 @@ class Encoded(torch.utils.data.Dataset):
         return (im if self.transform is None else self.transform(im)), index % 1000
 
 
-def jpegs(size: tuple[int, int], count: int) -> list[bytes]:
-    files = []
-    for seed in range(count):
-        buf = io.BytesIO()
-        natural(size, seed).save(buf, "JPEG", quality=90)
-        files.append(buf.getvalue())
-    return files
-
-
 def epochs(loaders: dict[str, tuple[Any, Any]], count: int, rounds: int) -> dict[str, dict]:
     """Images per second of each loader, epochs interleaved, after one warm-up
     epoch each (persistent workers: their start is not timed)."""
@@ -506,10 +477,6 @@ def make_loader(dataset: Any, collate_fn: Any) -> torch.utils.data.DataLoader:
     return torch.utils.data.DataLoader(
         dataset, batch_size=64, num_workers=2, persistent_workers=True, collate_fn=collate_fn
     )
-
-
-def per_image_ms(convert: Any, arg: Any, quick: bool) -> dict:
-    return timed(arg, {"x": convert}, quick, 7, 10)["x"]
 
 
 class Device:
@@ -553,7 +520,7 @@ def targets(quick: bool) -> list[dict]:
         ),
     ]
     for label, size, count, resize, pipeline, box in cases:
-        files = jpegs(size, count)
+        files = encoded(size, count, "JPEG", quality=90)
         loaders = {
             "stock v2": (make_loader(Encoded(files, pipeline), None), keep),
             "fused": (make_loader(Encoded(files, fastpil.torch.fuse(pipeline)), None), keep),
@@ -589,93 +556,59 @@ def targets(quick: bool) -> list[dict]:
     return results
 
 
-def markdown(report: dict) -> str:
-    lines = ["\nRGB to normalised (3, H, W) float32, one image: median ms per call\n"]
-    names = list(report["single"][0]["summary"])
-    lines += ["| size | " + " | ".join(names) + " | fastpil vs ToTensor | fastpil vs v2 |"]
-    lines += ["|" + "---|" * (len(names) + 3)]
-    for row in report["single"]:
-        s = {n: v["median_ms"] for n, v in row["summary"].items()}
-        cells = [f"{s[n]:.4g}" for n in names]
-        ratios = [s["ToTensor + Normalize"] / s["fastpil"], s["v2 pipeline"] / s["fastpil"]]
-        lines.append(
-            f"| {row['size']}² | "
-            + " | ".join(cells)
-            + " | "
-            + " | ".join(f"{r:.1f}x" for r in ratios)
-            + " |"
-        )
-    lines += [
-        "\nA (3, H, W) uint8 tensor back to an RGB image: median ms per call\n",
-        "| tensors | to_pil_image | fastpil | ratio |",
-        "|---|---|---|---|",
-    ]
-    for row in report["to_image"]:
-        slow, fast = (v["median_ms"] for v in row["summary"].values())
-        label = f"{row.get('images', 1)} of {row['size']}²"
-        lines.append(f"| {label} | {slow:.4g} | {fast:.4g} | {slow / fast:.1f}x |")
-    b = {n: v["median_ms"] for n, v in report["batch"]["summary"].items()}
-    slow, fast = b["torch.stack of ToTensor + Normalize"], b["to_numpy_batch"]
-    lines += [
-        "\n64 images of 224² into one (64, 3, 224, 224) float32 tensor: median ms per batch\n",
-        "| torch.stack of ToTensor + Normalize | to_numpy_batch | ratio |",
-        "|---|---|---|",
-        f"| {slow:.4g} | {fast:.4g} | {slow / fast:.1f}x |",
-        "\nDataLoader, 2 workers, batches of 32, decoding included: images per second\n",
-        "| files | torchvision | fastpil | ratio | one thread, ms per image: decode, "
-        "ToTensor + Normalize, fastpil |",
-        "|---|---|---|---|---|",
-    ]
-    for row in report["loader"]:
-        r, t = row["images_per_second"], row["one_thread_ms_per_image"]
-        lines.append(
-            f"| {row['images']} {row['format']} of {row['size']}² | {r['torchvision']:.0f} | "
-            f"{r['fastpil']:.0f} | {r['fastpil'] / r['torchvision']:.2f}x | "
-            f"{t['decode']:.3g}, {t['ToTensor + Normalize']:.3g}, {t['fastpil']:.3g} |"
-        )
-    lines += torch_markdown(report)
-    return "\n".join(lines)
-
-
-def stats(entry: dict) -> str:
+def spread(entry: dict) -> str:
     return f"{entry['median_ms']:.4g} (±{entry['iqr_pct']:.0f}%, {entry['faults']:.0f} faults)"
 
 
-def torch_markdown(report: dict) -> list[str]:
+def markdown(report: dict) -> str:
+    """Every timed case, a row per contender with its ratios to fastpil's;
+    then the DataLoaders' images per second."""
+    rows = []
+    for part in ("single", "batch", "to_image", "transform", "collate"):
+        for entry in report[part] if isinstance(report[part], list) else [report[part]]:
+            s = entry["summary"]
+            names = list(s)
+            # Without pairs, the last contender is fastpil's, the match of each other.
+            pairs = entry.get("pairs") or [(n, names[-1]) for n in names[:-1]]
+            case = entry.get("case") or f"{entry.get('images', 1)} of {entry['size']}²"
+            for name in names:
+                ratios = [
+                    f"{s[name]['median_ms'] / s[ours]['median_ms']:.1f}x {ours}"
+                    for theirs, ours in pairs
+                    if theirs == name
+                ]
+                rows.append([part, case, name, spread(s[name]), ", ".join(ratios)])
     lines = [
-        "\nfastpil.torch: median ms per call (IQR as % of the median, page faults per call)\n",
-        "| case | torchvision | fastpil | torchvision | fastpil | ratio |",
-        "|---|---|---|---|---|---|",
+        "\nmedian ms per call (IQR as % of the median, minor page faults per call)\n",
+        *table(["part", "case", "contender", "ms", "time / fastpil's"], rows),
+        "\nDataLoader, 2 workers, batches of 32, decoding included: images per second\n",
     ]
-    for entry in [*report["transform"], *report["collate"]]:
-        s = entry["summary"]
-        for theirs, ours in entry["pairs"]:
-            ratio = s[theirs]["median_ms"] / s[ours]["median_ms"]
-            lines.append(
-                f"| {entry['case']} | {theirs} | {ours} | {stats(s[theirs])} | "
-                f"{stats(s[ours])} | {ratio:.1f}x |"
-            )
-        for name in s:
-            if not any(name in pair for pair in entry["pairs"]):
-                lines.append(f"| {entry['case']} | | {name} | | {stats(s[name])} | |")
+    rows = []
+    for run in report["loader"]:
+        rates = run["images_per_second"]
+        files = f"{run['images']} {run['format']} of {run['size']}²"
+        rows += [
+            [files, n, f"{r:.0f}", f"{r / rates['torchvision']:.2f}x"] for n, r in rates.items()
+        ]
+        steps = ", ".join(f"{k} {v:.3g}" for k, v in run["one_thread_ms_per_image"].items())
+        rows.append(["", f"one image, one thread, ms: {steps}", "", ""])
     lines += [
+        *table(["files", "contender", "images/s", "vs torchvision"], rows),
         "\nDataLoader, 2 workers, batches of 64, decoding included: images per second "
         "(median of epochs, min-max)\n",
-        "| files | contender | images/s | vs stock v2 |",
-        "|---|---|---|---|",
     ]
-    for entry in report["targets"]:
-        rates = entry["images_per_second"]
-        stock = rates["stock v2"]["median"]
+    rows = []
+    for run in report["targets"]:
+        rates = run["images_per_second"]
+        files = f"{run['images']} {run['case']} ({run['kib_per_file']:.0f} KiB)"
         for name, r in rates.items():
-            lines.append(
-                f"| {entry['images']} {entry['case']} ({entry['kib_per_file']:.0f} KiB) | "
-                f"{name} | {r['median']:.0f} ({r['min']:.0f}-{r['max']:.0f}) | "
-                f"{r['median'] / stock:.2f}x |"
-            )
-        steps = ", ".join(f"{k} {v['median_ms']:.3g}" for k, v in entry["one_thread_ms"].items())
-        lines.append(f"| | one image, one thread, ms: {steps} | | |")
-    return lines
+            ratio = r["median"] / rates["stock v2"]["median"]
+            rates_text = f"{r['median']:.0f} ({r['min']:.0f}-{r['max']:.0f})"
+            rows.append([files, name, rates_text, f"{ratio:.2f}x"])
+        steps = ", ".join(f"{k} {v['median_ms']:.3g}" for k, v in run["one_thread_ms"].items())
+        rows.append(["", f"one image, one thread, ms: {steps}", "", ""])
+    lines += table(["files", "contender", "images/s", "vs stock v2"], rows)
+    return "\n".join(lines)
 
 
 def cpu_model() -> dict[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy
@@ -38,11 +39,16 @@ class Contender:
     expect: Callable[[Any], Any] | None = None
 
 
-def bench_image(mode: str, size: tuple[int, int]) -> Image.Image:
-    """An image of random content (a flat colour would compress the work away)."""
-    rng = numpy.random.default_rng(size[0] * 65537 + size[1])
+def random_images(mode: str, size: tuple[int, int], count: int, seed: int) -> list[Image.Image]:
+    """``count`` distinct images of random content (a flat colour would
+    compress the work away)."""
+    rng = numpy.random.default_rng(seed)
     row = len(Image.new(mode, (size[0], 1)).tobytes())
-    return Image.frombytes(mode, size, rng.bytes(row * size[1]))
+    return [Image.frombytes(mode, size, rng.bytes(row * size[1])) for _ in range(count)]
+
+
+def bench_image(mode: str, size: tuple[int, int]) -> Image.Image:
+    return random_images(mode, size, 1, size[0] * 65537 + size[1])[0]
 
 
 def expected_layout(im: Image.Image) -> tuple[tuple[int, ...], numpy.dtype]:
@@ -140,56 +146,59 @@ def prepare_out(im: Image.Image) -> Convert:
     return to_numpy_out
 
 
-def prepare_floor(im: Image.Image) -> Convert:
-    shape, dtype = expected_layout(im)
-    source = fastpil.to_numpy(im)
+def empty_and_copy(source: numpy.ndarray) -> Convert:
+    """The floor: a fresh array of the result, and one copy into it from
+    ``source``, the result made beforehand."""
+    shape, dtype = source.shape, source.dtype
 
-    def empty_and_copy(im: Image.Image) -> numpy.ndarray:
+    def floor(arg: Any) -> numpy.ndarray:
         result = numpy.empty(shape, dtype)
         numpy.copyto(result, source)
         return result
 
-    return empty_and_copy
+    return floor
 
 
-CONTENDERS = {
-    c.name: c
-    for c in [
-        Contender("numpy.array", "numpy.array(im)", lambda im: numpy.array),
-        Contender("numpy.asarray", "numpy.asarray(im) (read-only)", lambda im: numpy.asarray),
-        Contender(
-            "frombuffer",
-            "numpy.frombuffer(im.tobytes()).reshape(...) (read-only)",
-            lambda im: frombuffer_tobytes,
-        ),
-        Contender(
-            "asarray MAXBLOCK",
-            "numpy.asarray(im) with ImageFile.MAXBLOCK raised to the image size (read-only)",
-            prepare_maxblock,
-        ),
-        Contender(
-            "pure Python",
-            "the tutorial's chunk technique in Python: encoder chunks copied into numpy.empty",
-            lambda im: pure_python_chunks,
-        ),
-        Contender(
-            "Arrow",
-            "pyarrow.array(im) made a contiguous ndarray (copies only when it must)",
-            prepare_arrow,
-        ),
-        Contender("fastpil", "fastpil.to_numpy(im)", lambda im: fastpil.to_numpy),
-        Contender(
-            "fastpil out=",
-            "fastpil.to_numpy(im, out=preallocated)",
-            prepare_out,
-        ),
-        Contender(
-            "floor",
-            "numpy.empty of the result plus one copy from an existing array",
-            prepare_floor,
-        ),
-    ]
-}
+def contenders(*found: Contender) -> dict[str, Contender]:
+    return {c.name: c for c in found}
+
+
+def always(convert: Convert) -> Callable[[Any], Convert]:
+    """Prepare a contender that needs no preparation."""
+    return lambda im: convert
+
+
+CONTENDERS = contenders(
+    Contender("numpy.array", "numpy.array(im)", always(numpy.array)),
+    Contender("numpy.asarray", "numpy.asarray(im) (read-only)", always(numpy.asarray)),
+    Contender(
+        "frombuffer",
+        "numpy.frombuffer(im.tobytes()).reshape(...) (read-only)",
+        always(frombuffer_tobytes),
+    ),
+    Contender(
+        "asarray MAXBLOCK",
+        "numpy.asarray(im) with ImageFile.MAXBLOCK raised to the image size (read-only)",
+        prepare_maxblock,
+    ),
+    Contender(
+        "pure Python",
+        "the tutorial's chunk technique in Python: encoder chunks copied into numpy.empty",
+        always(pure_python_chunks),
+    ),
+    Contender(
+        "Arrow",
+        "pyarrow.array(im) made a contiguous ndarray (copies only when it must)",
+        prepare_arrow,
+    ),
+    Contender("fastpil", "fastpil.to_numpy(im)", always(fastpil.to_numpy)),
+    Contender("fastpil out=", "fastpil.to_numpy(im, out=preallocated)", prepare_out),
+    Contender(
+        "floor",
+        "numpy.empty of the result plus one copy from an existing array",
+        lambda im: empty_and_copy(fastpil.to_numpy(im)),
+    ),
+)
 
 
 # Every mode the installed Pillow can make an image of, as the tests take them.
@@ -211,10 +220,6 @@ class Scenario:
     sizes: list[str] = field(default_factory=lambda: ["256", "1024", "2048"])
 
 
-def contenders(*found: Contender) -> dict[str, Contender]:
-    return {c.name: c for c in found}
-
-
 def with_cv2(convert: Callable[[Any, Any], numpy.ndarray]) -> Callable[[Any], Convert | str]:
     """Prepare an OpenCV contender: convert(cv2, im), or why it cannot run."""
 
@@ -228,16 +233,58 @@ def with_cv2(convert: Callable[[Any, Any], numpy.ndarray]) -> Callable[[Any], Co
     return prepare
 
 
-def always(convert: Convert) -> Callable[[Any], Convert]:
-    return lambda im: convert
-
-
 PLAIN = Contender(
     "fastpil",
     "fastpil.to_numpy(im), for the cost of the option",
     always(fastpil.to_numpy),
     baseline=True,
 )
+
+
+def option_scenario(
+    name: str,
+    description: str,
+    mode: str,
+    option: dict[str, str],
+    numpy_way: tuple[str, str, Convert],
+    others: tuple[Contender, ...] = (),
+    cv2_code: str | None = None,
+) -> Scenario:
+    """fastpil.to_numpy(im, **option) against NumPy's way, ``(name,
+    expression, function)``, whose result made contiguous is the reference;
+    then any ``others``, OpenCV's ``cv2.cvtColor(numpy.array(im),
+    cv2.<cv2_code>)``, and the plain conversion (the option's own cost)."""
+    [(key, value)] = option.items()
+    ours = f"fastpil {value}"
+    numpy_name, expression, convert = numpy_way
+    found = [Contender(numpy_name, expression, always(convert)), *others]
+    ratios = [("fastpil vs numpy", numpy_name, ours)]
+    if cv2_code is not None:
+        found.append(
+            Contender(
+                "cv2.cvtColor",
+                f"cv2.cvtColor(numpy.array(im), cv2.{cv2_code})",
+                with_cv2(lambda cv2, im: cv2.cvtColor(numpy.array(im), getattr(cv2, cv2_code))),
+            )
+        )
+        ratios.append(("fastpil vs cv2", "cv2.cvtColor", ours))
+    found += [
+        Contender(
+            ours,
+            f'fastpil.to_numpy(im, {key}="{value}")',
+            always(partial(fastpil.to_numpy, **option)),
+        ),
+        PLAIN,
+    ]
+    ratios.append((f"{value} / plain", ours, "fastpil"))
+    return Scenario(
+        name,
+        description,
+        lambda im: numpy.ascontiguousarray(convert(im)),
+        contenders(*found),
+        ratios,
+        [mode],
+    )
 
 
 def centre_box(im: Image.Image) -> tuple[int, int, int, int]:
@@ -256,17 +303,11 @@ def box_option(box: tuple[int, int, int, int]) -> Convert:
 
 def batch_of(count: int) -> Callable[[str, tuple[int, int]], list[Image.Image]]:
     """Make inputs of ``count`` distinct images of random content."""
-
-    def make(mode: str, size: tuple[int, int]) -> list[Image.Image]:
-        rng = numpy.random.default_rng(count)
-        row = len(Image.new(mode, (size[0], 1)).tobytes())
-        return [Image.frombytes(mode, size, rng.bytes(row * size[1])) for _ in range(count)]
-
-    return make
+    return lambda mode, size: random_images(mode, size, count, count)
 
 
 def two_images(mode: str, size: tuple[int, int]) -> tuple[Image.Image, Image.Image]:
-    first, second = batch_of(2)(mode, size)
+    first, second = random_images(mode, size, 2, 2)
     return first, second
 
 
@@ -305,18 +346,6 @@ def fastpil_then_multiply(im: Image.Image) -> numpy.ndarray:
 
 def scaled(im: Image.Image) -> numpy.ndarray:
     return (numpy.array(im).transpose(2, 0, 1) / 255.0).astype(numpy.float32)
-
-
-def prepare_float_floor(im: Image.Image) -> Convert:
-    """Writing the float32 result once: a fresh array and one copy into it."""
-    source = normalised(im, numpy.float32)
-
-    def empty_and_copy(im: Image.Image) -> numpy.ndarray:
-        result = numpy.empty(source.shape, numpy.float32)
-        numpy.copyto(result, source)
-        return result
-
-    return empty_and_copy
 
 
 def fastpil_normalise(dtype: Any) -> Convert:
@@ -462,6 +491,88 @@ IMAGE_SCENARIOS = [
     ),
 ]
 
+OPTION_SCENARIOS = [
+    option_scenario(
+        "BGR",
+        "OpenCV's channel order for an RGB image",
+        "RGB",
+        {"channels": "BGR"},
+        (
+            "numpy [..., ::-1]",
+            "numpy.ascontiguousarray(numpy.array(im)[..., ::-1])",
+            lambda im: numpy.ascontiguousarray(numpy.array(im)[..., ::-1]),
+        ),
+        cv2_code="COLOR_RGB2BGR",
+    ),
+    option_scenario(
+        "BGRA",
+        "OpenCV's channel order for an RGBA image",
+        "RGBA",
+        {"channels": "BGRA"},
+        (
+            "numpy [..., [2, 1, 0, 3]]",
+            "numpy.array(im)[..., [2, 1, 0, 3]]",
+            lambda im: numpy.array(im)[..., [2, 1, 0, 3]],
+        ),
+        cv2_code="COLOR_RGBA2BGRA",
+    ),
+    option_scenario(
+        "drop alpha",
+        "the RGB channels of an RGBA image",
+        "RGBA",
+        {"channels": "RGB"},
+        (
+            "numpy [..., :3]",
+            "numpy.ascontiguousarray(numpy.array(im)[..., :3])",
+            lambda im: numpy.ascontiguousarray(numpy.array(im)[..., :3]),
+        ),
+        others=(
+            Contender(
+                "im.convert",
+                'numpy.array(im.convert("RGB"))',
+                always(lambda im: numpy.array(im.convert("RGB"))),
+            ),
+        ),
+        cv2_code="COLOR_RGBA2RGB",
+    ),
+    option_scenario(
+        "CHW",
+        "PyTorch's planar layout",
+        "RGB",
+        {"layout": "CHW"},
+        (
+            "numpy transpose",
+            "numpy.ascontiguousarray(numpy.array(im).transpose(2, 0, 1))",
+            lambda im: numpy.ascontiguousarray(numpy.array(im).transpose(2, 0, 1)),
+        ),
+    ),
+]
+
+# Many images into one array: NumPy's way and fastpil's.
+STACK = Contender(
+    "stack of numpy.array",
+    "numpy.stack([numpy.array(im) for im in images])",
+    always(stack_of(numpy.array)),
+)
+BATCH = Contender(
+    "to_numpy_batch", "fastpil.to_numpy_batch(images)", always(fastpil.to_numpy_batch)
+)
+
+
+def threaded(label: str, call: str, convert: Convert) -> list[Contender]:
+    """``convert`` of two images by one thread in turn, and by two at once."""
+    return [
+        Contender(
+            f"{label}, 1 thread", f"one thread: {call} of each image in turn", one_thread(convert)
+        ),
+        Contender(
+            f"{label}, 2 threads",
+            f"two threads: {call} of an image each, at once",
+            two_threads(convert),
+        ),
+    ]
+
+
 SCENARIOS = {
     s.name: s
     for s in [
@@ -479,121 +590,7 @@ SCENARIOS = {
             ],
             ["RGB", "L", "RGBA", "I;16", "F", "1"],
         ),
-        Scenario(
-            "BGR",
-            "OpenCV's channel order for an RGB image",
-            lambda im: numpy.ascontiguousarray(numpy.array(im)[..., ::-1]),
-            contenders(
-                Contender(
-                    "numpy [..., ::-1]",
-                    "numpy.ascontiguousarray(numpy.array(im)[..., ::-1])",
-                    always(lambda im: numpy.ascontiguousarray(numpy.array(im)[..., ::-1])),
-                ),
-                Contender(
-                    "cv2.cvtColor",
-                    "cv2.cvtColor(numpy.array(im), cv2.COLOR_RGB2BGR)",
-                    with_cv2(lambda cv2, im: cv2.cvtColor(numpy.array(im), cv2.COLOR_RGB2BGR)),
-                ),
-                Contender(
-                    "fastpil BGR",
-                    'fastpil.to_numpy(im, channels="BGR")',
-                    always(lambda im: fastpil.to_numpy(im, channels="BGR")),
-                ),
-                PLAIN,
-            ),
-            [
-                ("fastpil vs numpy", "numpy [..., ::-1]", "fastpil BGR"),
-                ("fastpil vs cv2", "cv2.cvtColor", "fastpil BGR"),
-                ("BGR / plain", "fastpil BGR", "fastpil"),
-            ],
-            ["RGB"],
-        ),
-        Scenario(
-            "BGRA",
-            "OpenCV's channel order for an RGBA image",
-            lambda im: numpy.ascontiguousarray(numpy.array(im)[..., [2, 1, 0, 3]]),
-            contenders(
-                Contender(
-                    "numpy [..., [2, 1, 0, 3]]",
-                    "numpy.array(im)[..., [2, 1, 0, 3]]",
-                    always(lambda im: numpy.array(im)[..., [2, 1, 0, 3]]),
-                ),
-                Contender(
-                    "cv2.cvtColor",
-                    "cv2.cvtColor(numpy.array(im), cv2.COLOR_RGBA2BGRA)",
-                    with_cv2(lambda cv2, im: cv2.cvtColor(numpy.array(im), cv2.COLOR_RGBA2BGRA)),
-                ),
-                Contender(
-                    "fastpil BGRA",
-                    'fastpil.to_numpy(im, channels="BGRA")',
-                    always(lambda im: fastpil.to_numpy(im, channels="BGRA")),
-                ),
-                PLAIN,
-            ),
-            [
-                ("fastpil vs numpy", "numpy [..., [2, 1, 0, 3]]", "fastpil BGRA"),
-                ("fastpil vs cv2", "cv2.cvtColor", "fastpil BGRA"),
-                ("BGRA / plain", "fastpil BGRA", "fastpil"),
-            ],
-            ["RGBA"],
-        ),
-        Scenario(
-            "drop alpha",
-            "the RGB channels of an RGBA image",
-            lambda im: numpy.ascontiguousarray(numpy.array(im)[..., :3]),
-            contenders(
-                Contender(
-                    "numpy [..., :3]",
-                    "numpy.ascontiguousarray(numpy.array(im)[..., :3])",
-                    always(lambda im: numpy.ascontiguousarray(numpy.array(im)[..., :3])),
-                ),
-                Contender(
-                    "im.convert",
-                    'numpy.array(im.convert("RGB"))',
-                    always(lambda im: numpy.array(im.convert("RGB"))),
-                ),
-                Contender(
-                    "cv2.cvtColor",
-                    "cv2.cvtColor(numpy.array(im), cv2.COLOR_RGBA2RGB)",
-                    with_cv2(lambda cv2, im: cv2.cvtColor(numpy.array(im), cv2.COLOR_RGBA2RGB)),
-                ),
-                Contender(
-                    "fastpil RGB",
-                    'fastpil.to_numpy(im, channels="RGB")',
-                    always(lambda im: fastpil.to_numpy(im, channels="RGB")),
-                ),
-                PLAIN,
-            ),
-            [
-                ("fastpil vs numpy", "numpy [..., :3]", "fastpil RGB"),
-                ("fastpil vs cv2", "cv2.cvtColor", "fastpil RGB"),
-                ("RGB / plain", "fastpil RGB", "fastpil"),
-            ],
-            ["RGBA"],
-        ),
-        Scenario(
-            "CHW",
-            "PyTorch's planar layout",
-            lambda im: numpy.ascontiguousarray(numpy.array(im).transpose(2, 0, 1)),
-            contenders(
-                Contender(
-                    "numpy transpose",
-                    "numpy.ascontiguousarray(numpy.array(im).transpose(2, 0, 1))",
-                    always(lambda im: numpy.ascontiguousarray(numpy.array(im).transpose(2, 0, 1))),
-                ),
-                Contender(
-                    "fastpil CHW",
-                    'fastpil.to_numpy(im, layout="CHW")',
-                    always(lambda im: fastpil.to_numpy(im, layout="CHW")),
-                ),
-                PLAIN,
-            ),
-            [
-                ("fastpil vs numpy", "numpy transpose", "fastpil CHW"),
-                ("CHW / plain", "fastpil CHW", "fastpil"),
-            ],
-            ["RGB"],
-        ),
+        *OPTION_SCENARIOS,
         Scenario(
             "box",
             "the middle half of the image in each direction",
@@ -616,23 +613,15 @@ SCENARIOS = {
         Scenario(
             "batch",
             "64 images in one (64, H, W, C) array",
-            lambda images: numpy.stack([numpy.array(im) for im in images]),
+            stack_of(numpy.array),
             contenders(
-                Contender(
-                    "stack of numpy.array",
-                    "numpy.stack([numpy.array(im) for im in images])",
-                    always(stack_of(numpy.array)),
-                ),
+                STACK,
                 Contender(
                     "stack of to_numpy",
                     "numpy.stack([fastpil.to_numpy(im) for im in images])",
                     always(stack_of(fastpil.to_numpy)),
                 ),
-                Contender(
-                    "to_numpy_batch",
-                    "fastpil.to_numpy_batch(images)",
-                    always(fastpil.to_numpy_batch),
-                ),
+                BATCH,
             ),
             [("batch vs numpy", "stack of numpy.array", "to_numpy_batch")],
             ["RGB"],
@@ -670,7 +659,7 @@ SCENARIOS = {
                 Contender(
                     "float floor",
                     "numpy.empty of the float32 result plus one copy from an existing array",
-                    prepare_float_floor,
+                    lambda im: empty_and_copy(normalised(im, numpy.float32)),
                 ),
             ),
             [
@@ -685,23 +674,15 @@ SCENARIOS = {
         Scenario(
             "small batch",
             "256 small images in one (256, H, W, C) array",
-            lambda images: numpy.stack([numpy.array(im) for im in images]),
+            stack_of(numpy.array),
             contenders(
-                Contender(
-                    "stack of numpy.array",
-                    "numpy.stack([numpy.array(im) for im in images])",
-                    always(stack_of(numpy.array)),
-                ),
+                STACK,
                 Contender(
                     "loop of to_numpy",
                     "[fastpil.to_numpy(im) for im in images], arrays of their own",
                     always(lambda images: [fastpil.to_numpy(im) for im in images]),
                 ),
-                Contender(
-                    "to_numpy_batch",
-                    "fastpil.to_numpy_batch(images)",
-                    always(fastpil.to_numpy_batch),
-                ),
+                BATCH,
             ),
             [
                 ("batch vs numpy", "stack of numpy.array", "to_numpy_batch"),
@@ -715,11 +696,7 @@ SCENARIOS = {
             "small",
             "a small image of every mode: the fixed cost of a call",
             numpy.array,
-            contenders(
-                Contender("numpy.asarray", "numpy.asarray(im) (read-only)", always(numpy.asarray)),
-                Contender("numpy.array", "numpy.array(im)", always(numpy.array)),
-                Contender("fastpil", "fastpil.to_numpy(im)", always(fastpil.to_numpy)),
-            ),
+            contenders(*(CONTENDERS[n] for n in ("numpy.asarray", "numpy.array", "fastpil"))),
             [
                 ("fastpil vs numpy.asarray", "numpy.asarray", "fastpil"),
                 ("fastpil vs numpy.array", "numpy.array", "fastpil"),
@@ -732,26 +709,8 @@ SCENARIOS = {
             "two distinct images converted by one thread in turn, or by two threads at once",
             each_of(numpy.array),
             contenders(
-                Contender(
-                    "numpy.array, 1 thread",
-                    "one thread: numpy.array of each image in turn",
-                    one_thread(numpy.array),
-                ),
-                Contender(
-                    "numpy.array, 2 threads",
-                    "two threads: numpy.array of an image each, at once",
-                    two_threads(numpy.array),
-                ),
-                Contender(
-                    "fastpil, 1 thread",
-                    "one thread: fastpil.to_numpy of each image in turn",
-                    one_thread(fastpil.to_numpy),
-                ),
-                Contender(
-                    "fastpil, 2 threads",
-                    "two threads: fastpil.to_numpy of an image each, at once",
-                    two_threads(fastpil.to_numpy),
-                ),
+                *threaded("numpy.array", "numpy.array", numpy.array),
+                *threaded("fastpil", "fastpil.to_numpy", fastpil.to_numpy),
             ),
             [
                 ("fastpil scaling", "fastpil, 1 thread", "fastpil, 2 threads"),

@@ -20,18 +20,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import platform
-import statistics
 import sys
 
 import imageio
 import imageio.v3 as iio
 import numpy
-import PIL
-from bench_patch import Contender, measure, set_patch
+from bench_patch import Contender, header, measure, set_patch
+from harness import print_environment, row
 from PIL import Image
-
-import fastpil
 
 FORMATS = {"BMP": {}, "PNG": {}, "JPEG": {"quality": 90}}
 
@@ -101,30 +97,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="few rounds: a smoke run")
     args = parser.parse_args(argv)
 
-    print(
-        f"Python {platform.python_version()}, NumPy {numpy.__version__}, "
-        f"Pillow {PIL.__version__}, imageio {imageio.__version__}, "
-        f"fastpil {fastpil.__version__} ({fastpil.simd_path()}), {platform.machine()}"
-    )
-    names = list(CONTENDERS)
-    header = ["format", "size", "file MB", *(f"{n} ms (faults)" for n in names)]
-    header += ["imread / imread patched"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    print_environment(imageio=imageio.__version__)
+    header(["format", "size", "file MB"], list(CONTENDERS), ["imread / imread patched"])
     for side in args.sizes:
         im = picture(side)
         for fmt in args.formats:
             data = encode(im, fmt)
             check(data, fmt, side)
-            rounds, block = rounds_for(side, args.quick)
-            samples = measure(data, CONTENDERS, rounds, block)
-            medians = {n: samples[n].median() for n in names}
-            cells = [fmt, f"{side}x{side}", f"{len(data) / 1e6:.1f}"]
-            for n in names:
-                faults = statistics.median(samples[n].faults)
-                cells.append(f"{medians[n] * 1e3:.4g} ({faults:.0f})")
-            cells.append(f"{medians['imread'] / medians['imread patched']:.2f}x")
-            print("| " + " | ".join(cells) + " |", flush=True)
+            cells, medians = measure(data, CONTENDERS, *rounds_for(side, args.quick))
+            ratio = f"{medians['imread'] / medians['imread patched']:.2f}x"
+            size = f"{len(data) / 1e6:.1f}"
+            print(row([fmt, f"{side}x{side}", size, *cells, ratio]), flush=True)
 
 
 if __name__ == "__main__":

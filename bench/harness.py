@@ -34,16 +34,22 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import os
+import platform
 import resource
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy
+import PIL
+from PIL import Image
+
+import fastpil
 
 STATES = ("steady", "alone", "fresh pages", "fresh process")
 
@@ -86,6 +92,22 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
+def time_call(
+    convert: Callable[[Any], Any], arg: Any, record: Samples, clock: Any = time.perf_counter
+) -> None:
+    """Add one call's seconds and minor page faults to ``record``; freeing
+    the result is not part of the conversion. (``clock`` is a local: no
+    lookup inside the timed span.)"""
+    f0 = minor_faults()
+    t0 = clock()
+    result = convert(arg)
+    t1 = clock()
+    f1 = minor_faults()
+    del result
+    record.seconds.append(t1 - t0)
+    record.faults.append(f1 - f0)
+
+
 def balanced_orders(n: int) -> list[list[int]]:
     """Orders of n contenders in which each directly follows every other equally often.
 
@@ -123,7 +145,6 @@ def interleaved(
     samples = {name: Samples() for name in converts}
     names = list(converts)
     orders = balanced_orders(len(names))
-    clock = time.perf_counter
     for turn in range(rounds):
         for name in (names[i] for i in orders[turn % len(orders)]):
             convert, record = converts[name], samples[name]
@@ -133,28 +154,53 @@ def interleaved(
             for _ in range(block):
                 if trim is not None:
                     trim()
-                f0 = minor_faults()
-                t0 = clock()
-                result = convert(arg)
-                t1 = clock()
-                f1 = minor_faults()
-                del result  # freeing is not part of the conversion
-                record.seconds.append(t1 - t0)
-                record.faults.append(f1 - f0)
+                time_call(convert, arg, record)
     return samples
 
 
-CHILD = Path(__file__).with_name("fresh_process.py")
+def check(name: str, result: Any, expected: Any, what: str) -> None:
+    """Exit unless ``result`` equals ``expected`` (bools as values, whatever their bytes).
+
+    A list or tuple of arrays (one per image) is checked against each image of
+    ``expected`` in turn."""
+    if isinstance(result, Image.Image):
+        if not (
+            isinstance(expected, Image.Image)
+            and (result.mode, result.size) == (expected.mode, expected.size)
+            and result.tobytes() == expected.tobytes()
+        ):
+            sys.exit(f"{name} does not give the expected image for {what}")
+        return
+    if isinstance(result, (list, tuple)):
+        if len(result) != len(expected):
+            sys.exit(f"{name} gives {len(result)} arrays, not {len(expected)}, for {what}")
+        for one, wanted in zip(result, expected, strict=True):
+            check(name, one, wanted, what)
+        return
+    same = result.dtype == expected.dtype and result.shape == expected.shape
+    if same and result.dtype.kind == "f":
+        # Copies of float images must be bit-exact (NaNs included); floats
+        # computed in other orders round differently: near enough.
+        tolerance = 2e-3 if result.dtype == numpy.float16 else 1e-5
+        same = result.tobytes() == expected.tobytes() or numpy.allclose(
+            result, expected, rtol=tolerance, atol=tolerance
+        )
+    elif same and result.dtype == bool:
+        same = numpy.array_equal(result.view(numpy.uint8) != 0, expected.view(numpy.uint8) != 0)
+    elif same:
+        same = numpy.array_equal(result.view(numpy.uint8), expected.view(numpy.uint8))
+    if not same:
+        sys.exit(f"{name} does not give the expected result for {what}")
 
 
 def in_new_process(
     mode: str, size: tuple[int, int], name: str, processes: int, calls: int
 ) -> Samples:
-    """``calls`` timed calls in each of ``processes`` new interpreters (see fresh_process.py)."""
+    """``calls`` timed calls in each of ``processes`` new interpreters (see main())."""
     samples = Samples()
     for _ in range(processes):
         done = subprocess.run(
-            [sys.executable, str(CHILD), mode, str(size[0]), str(size[1]), name, str(calls)],
+            [sys.executable, __file__, mode, str(size[0]), str(size[1]), name, str(calls)],
             capture_output=True,
             text=True,
             check=True,
@@ -165,20 +211,101 @@ def in_new_process(
     return samples
 
 
-def machine() -> str:
-    """One line naming what a measurement ran on: CPU, cores, Python, NumPy, Pillow."""
-    import os
-    import platform
+def ms_faults(summary: dict[str, float], digits: int = 4) -> str:
+    """A table cell: median ms per call (minor page faults per call)."""
+    return f"{summary['median_ms']:.{digits}g} ({summary['faults']:.0f})"
 
-    import PIL
 
+def row(cells: list[str]) -> str:
+    """One line of a Markdown table."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The lines of a Markdown table."""
+    return [row(header), "|" + "---|" * len(header), *map(row, rows)]
+
+
+def environment() -> dict[str, str]:
+    """Versions, CPU and memory settings, recorded with every run."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as info:
             cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
     except (OSError, StopIteration):
         pass
+    env = {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pillow": PIL.__version__,
+        "fastpil": fastpil.__version__,
+        "simd_path": fastpil.simd_path(),
+        "cpu": cpu,
+        "cpus": str(os.cpu_count()),
+        "machine": platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "libc": " ".join(platform.libc_ver()),
+    }
+    for module in ("pyarrow", "cv2", "matplotlib"):
+        try:
+            env[module] = __import__(module).__version__
+        except ImportError:
+            env[module] = "not installed"
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if thp.exists():
+        env["transparent_hugepage"] = thp.read_text().strip()
+    # Where a chunk, an image and a result fit decides much of the timing.
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        if (index / "type").read_text().strip() != "Instruction":
+            level = (index / "level").read_text().strip()
+            env[f"L{level} cache"] = (index / "size").read_text().strip()
+    return env
+
+
+def machine() -> str:
+    """One line naming what a measurement ran on."""
+    env = environment()
     return (
-        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"NumPy {numpy.__version__}, Pillow {PIL.__version__}"
+        f"{env['cpu']}, {env['cpus']} cores, L2 {env.get('L2 cache', 'unknown')}; "
+        f"Python {env['python']}, NumPy {env['numpy']}, Pillow {env['pillow']}, "
+        f"fastpil's {env['simd_path']} kernels"
     )
+
+
+def print_environment(**extra: str) -> dict[str, str]:
+    env = {**environment(), **extra}
+    print("Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
+    return env
+
+
+def main() -> None:
+    """Time conversions in this new interpreter: python harness.py MODE W H CONTENDER CALLS.
+
+    With CALLS = 1, times the very first call (the fresh process state). With
+    more, makes one untimed call first and then times CALLS calls, with
+    nothing else running in the process (the alone state). Prints
+    {"seconds": [...], "faults": [...]} as JSON for in_new_process().
+    """
+    from contenders import CONTENDERS, bench_image
+
+    mode, width, height, name = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    calls = int(sys.argv[5])
+    im = bench_image(mode, (width, height))
+    convert = CONTENDERS[name].prepare(im)
+    if isinstance(convert, str):
+        sys.exit(convert)
+    if calls > 1:
+        convert(im)
+    elif malloc_trim is not None:
+        # Making the image frees temporaries as large as it, already faulted
+        # in: without this, whichever contender allocates first in the timed
+        # call is served those pages, and another's set-up takes them.
+        malloc_trim()
+    samples = Samples()
+    for _ in range(calls):
+        time_call(convert, im, samples)
+    print(json.dumps(asdict(samples)))
+
+
+if __name__ == "__main__":
+    main()

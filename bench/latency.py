@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy
-from harness import balanced_orders
+from harness import balanced_orders, table
 from PIL import Image
 
 import fastpil
@@ -111,17 +111,21 @@ def measure(rounds: int = 6, seconds: float = 0.5, side: int = SIDE) -> list[dic
 
 
 def markdown(rows: list[dict[str, Any]], side: int = SIDE) -> str:
-    lines = [
+    header = ["main thread does", "ms per call", "gap p50", "gap p99", "gap max", "gaps"]
+    cells = [
+        [
+            r["contender"],
+            f"{r['median_ms']:.3g} ({r['round_min_ms']:.3g}-{r['round_max_ms']:.3g})",
+            f"{r['gap_p50_ms']:.2f}",
+            f"{r['gap_p99_ms']:.2f}",
+            f"{r['gap_max_ms']:.1f}",
+            str(r["gaps"]),
+        ]
+        for r in rows
+    ]
+    title = (
         f"\nlatency: a thread sleeping {SLEEP * 1e3:g} ms at a time while the main thread "
         f"converts {side}x{side} RGB: ms per call (min-max of round medians), and the "
-        "sleeper's gaps between wake-ups in ms\n",
-        "| main thread does | ms per call | gap p50 | gap p99 | gap max | gaps |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['contender']} | {r['median_ms']:.3g} ({r['round_min_ms']:.3g}-"
-            f"{r['round_max_ms']:.3g}) | {r['gap_p50_ms']:.2f} | {r['gap_p99_ms']:.2f} | "
-            f"{r['gap_max_ms']:.1f} | {r['gaps']} |"
-        )
-    return "\n".join(lines)
+        "sleeper's gaps between wake-ups in ms\n"
+    )
+    return "\n".join([title, *table(header, cells)])

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness import ms_faults, table
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SUMMARY = ROOT / "docs" / "_static" / "bench" / "summary.json"
@@ -46,15 +48,10 @@ class Summary:
         return float(self.case(scenario, mode, size, state)["summary"][name]["median_ms"])
 
 
-def number(value: float) -> str:
-    return f"{value:.3g}"
-
-
 def timing(case: dict[str, Any], name: str, bold: bool = False) -> str:
     if name not in case["summary"]:
         return "—"
-    s = case["summary"][name]
-    text = f"{number(s['median_ms'])} ({s['faults']:.0f})"
+    text = ms_faults(case["summary"][name], digits=3)
     return f"**{text}**" if bold else text
 
 
@@ -63,14 +60,6 @@ def ratio(case: dict[str, Any], slow: str, fast: str) -> str:
     if slow not in s or fast not in s:
         return "—"
     return f"{s[slow]['median_ms'] / s[fast]['median_ms']:.2f}x"
-
-
-def row(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return [row(header), "|" + "---|" * len(header), *(row(r) for r in rows)]
 
 
 def size_label(size: str) -> str:
@@ -85,27 +74,38 @@ def machine(summary: Summary) -> str:
     )
 
 
-def speed(summary: Summary) -> list[str]:
-    header = [
-        "size",
-        *PLAIN,
-        "fastpil vs numpy.array",
-        "fastpil vs pure Python",
-        "fastpil / floor",
-    ]
+def by_size(
+    summary: Summary,
+    scenario: str,
+    sizes: list[str],
+    names: list[str],
+    ratios: list[tuple[str, str, str]],
+    corner: str = "RGB",
+    bold: str | None = None,
+) -> list[str]:
+    """A row per size of an RGB scenario in the steady state: each of
+    ``names`` (``bold`` in bold), then each ratio (header, slower, faster)."""
     rows = []
-    for size in RGB_SIZES:
-        case = summary.case("to_numpy", "RGB", size, "steady")
+    for size in sizes:
+        case = summary.case(scenario, "RGB", size, "steady")
         rows.append(
             [
                 size_label(size),
-                *(timing(case, name, name == "fastpil") for name in PLAIN),
-                ratio(case, "numpy.array", "fastpil"),
-                ratio(case, "pure Python", "fastpil"),
-                ratio(case, "fastpil", "floor"),
+                *(timing(case, name, name == bold) for name in names),
+                *(ratio(case, slow, fast) for _, slow, fast in ratios),
             ]
         )
-    return [f"{machine(summary)}:", "", *table(header, rows)]
+    return table([corner, *names, *(label for label, _, _ in ratios)], rows)
+
+
+def speed(summary: Summary) -> list[str]:
+    ratios = [
+        ("fastpil vs numpy.array", "numpy.array", "fastpil"),
+        ("fastpil vs pure Python", "pure Python", "fastpil"),
+        ("fastpil / floor", "fastpil", "floor"),
+    ]
+    rows = by_size(summary, "to_numpy", RGB_SIZES, PLAIN, ratios, "size", "fastpil")
+    return [f"{machine(summary)}:", "", *rows]
 
 
 def states(summary: Summary) -> list[str]:
@@ -190,31 +190,20 @@ def small(summary: Summary) -> list[str]:
 
 
 def threads(summary: Summary) -> list[str]:
-    rows = []
-    sizes = sorted({r["size"][0] for r in summary.data["results"] if r["scenario"] == "threads"})
+    sides = sorted({r["size"][0] for r in summary.data["results"] if r["scenario"] == "threads"})
     names = [
-        "numpy.array, 1 thread",
-        "numpy.array, 2 threads",
-        "fastpil, 1 thread",
-        "fastpil, 2 threads",
+        f"{who}, {n}" for who in ("numpy.array", "fastpil") for n in ("1 thread", "2 threads")
     ]
-    for side in sizes:
-        case = summary.case("threads", "RGB", str(side), "steady")
-        rows.append(
-            [
-                size_label(str(side)),
-                *(timing(case, n) for n in names),
-                ratio(case, "numpy.array, 1 thread", "numpy.array, 2 threads"),
-                ratio(case, "fastpil, 1 thread", "fastpil, 2 threads"),
-            ]
-        )
-    header = ["RGB", *names, "numpy.array: 2 threads' throughput", "fastpil: 2 threads'"]
+    ratios = [
+        ("numpy.array: 2 threads' throughput", names[0], names[1]),
+        ("fastpil: 2 threads'", names[2], names[3]),
+    ]
     return [
         "Median ms per block of the same work (two distinct images, converted "
         "alternately by one thread or by a thread each); the ratios are throughputs "
         "against one thread:",
         "",
-        *table(header, rows),
+        *by_size(summary, "threads", [str(side) for side in sides], names, ratios),
     ]
 
 
@@ -226,19 +215,11 @@ def floats(summary: Summary) -> list[str]:
         "fastpil float16",
         "float floor",
     ]
-    rows = []
-    for size in ("224", "1024", "4096"):
-        case = summary.case("normalize", "RGB", size, "steady")
-        rows.append(
-            [
-                size_label(size),
-                *(timing(case, n, n == "fastpil float32") for n in names),
-                ratio(case, "numpy", "fastpil float32"),
-                ratio(case, "fastpil CHW + multiply", "fastpil float32"),
-            ]
-        )
-    header = ["RGB", *names, "vs numpy", "vs two passes"]
-    return table(header, rows)
+    ratios = [
+        ("vs numpy", "numpy", "fastpil float32"),
+        ("vs two passes", "fastpil CHW + multiply", "fastpil float32"),
+    ]
+    return by_size(summary, "normalize", ["224", "1024", "4096"], names, ratios, bold=names[2])
 
 
 def images(summary: Summary) -> list[str]:

@@ -78,15 +78,24 @@ def format_ms(ms: float) -> str:
     return f"{ms / 1e3:.3g} s"
 
 
+def ms_faults(entry: dict[str, float]) -> str:
+    """A measurement: its median, and its minor page faults in brackets."""
+    return f"{format_ms(entry['median_ms'])} ({entry['faults']:.0f})"
+
+
 def format_size(size: list[int]) -> str:
     width, height = size
     return f"{width}²" if width == height else f"{width}x{height}"
 
 
 def table(
-    header: list[str], rows: list[list[str | nodes.Node]], widths: list[int] | None = None
+    header: list[str],
+    rows: list[list[str | nodes.Node]],
+    widths: list[int] | None = None,
+    bench: bool = False,
 ) -> nodes.table:
-    """A docutils table of text cells (or nodes), header row first."""
+    """A docutils table of text cells (or nodes), header row first; ``bench``
+    for a table of measurements (styled as such)."""
     columns = len(header)
     tgroup = nodes.tgroup(cols=columns)
     for width in widths or [1] * columns:
@@ -110,7 +119,7 @@ def table(
         tbody += row(cells)
     tgroup += thead
     tgroup += tbody
-    result = nodes.table(classes=["fastpil-data"])
+    result = nodes.table(classes=["fastpil-data", "fastpil-bench"] if bench else ["fastpil-data"])
     result += tgroup
     return result
 
@@ -171,17 +180,25 @@ def environment_rows(env: dict[str, str]) -> list[list[str]]:
     return [[names.get(key, key), value] for key, value in env.items()]
 
 
+def environment_table(
+    data: dict[str, Any], last: list[str], column: str, caption: str
+) -> nodes.Node:
+    """A run's recorded environment, then ``last``, a row of its own."""
+    rows = [*environment_rows(data["environment"]), last]
+    return captioned(table(["", column], rows, [1, 3]), caption)
+
+
 class BenchEnvironment(SphinxDirective):
     """The versions and machine of the committed benchmark run."""
 
     def run(self) -> list[nodes.Node]:
         self.env.note_dependency(str(BENCH_SUMMARY))
         summary = bench_summary()
-        rows = environment_rows(summary["environment"])
-        rows.append(["whole run", f"{summary['seconds']:.0f} s"])
         return [
-            captioned(
-                table(["", "benchmark run"], rows, [1, 3]),
+            environment_table(
+                summary,
+                ["whole run", f"{summary['seconds']:.0f} s"],
+                "benchmark run",
                 "The run these tables show — versions, machine and CPU, "
                 "as bench/bench.py recorded them",
             )
@@ -207,6 +224,10 @@ def format_ratio(ratio: float) -> str:
     return f"{ratio:.2f}{TIMES}" if ratio >= 0.1 else f"{ratio:.3f}{TIMES}"
 
 
+def ratio_cell(slow: float, fast: float) -> nodes.strong:
+    return nodes.strong(text=format_ratio(slow / fast))
+
+
 TIMES_NOTE = (
     "median time per call, minor page faults per call in brackets; "
     f"a / b{TIMES}: the time of a divided by the time of b"
@@ -220,7 +241,7 @@ class BenchTable(SphinxDirective):
 
     Options: ``scenario``, ``state`` and ``caption`` (required); ``mode``
     (required unless ``by: mode``); ``contenders`` (default: all that ran);
-    ``ratios``, items ``slower / faster``; ``sizes``. Lists are separated by
+    ``ratios``, items ``slower / faster``. Lists are separated by
     semicolons: contender names hold commas.
     """
 
@@ -232,7 +253,6 @@ class BenchTable(SphinxDirective):
         "by": lambda value: directives.choice(value, ("size", "mode")),
         "contenders": directives.unchanged,
         "ratios": directives.unchanged,
-        "sizes": directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -259,9 +279,6 @@ class BenchTable(SphinxDirective):
                 for r in bench_summary()["results"]
                 if (r["scenario"], r["mode"], r["state"]) == (scenario, mode, state)
             ]
-            if "sizes" in self.options:
-                wanted = [s.strip() for s in self.options["sizes"].split(";")]
-                cases = [bench_case(scenario, mode, size, state) for size in wanted]
             cases.sort(key=lambda r: r["size"][0] * r["size"][1])
         if not cases:
             raise self.error(f"summary.json has no cases for {scenario}, {mode}, {state}")
@@ -286,22 +303,19 @@ class BenchTable(SphinxDirective):
             cells: list[str | nodes.Node] = [label]
             for slow, fast in ratios:
                 if slow in case["summary"] and fast in case["summary"]:
-                    ratio = case["summary"][slow]["median_ms"] / case["summary"][fast]["median_ms"]
-                    cells.append(nodes.strong(text=format_ratio(ratio)))
+                    s = case["summary"]
+                    cells.append(ratio_cell(s[slow]["median_ms"], s[fast]["median_ms"]))
                 else:
                     cells.append("—")
             for name in names:
                 if name in case["summary"]:
-                    s = case["summary"][name]
-                    cells.append(f"{format_ms(s['median_ms'])} ({s['faults']:.0f})")
+                    cells.append(ms_faults(case["summary"][name]))
                 else:
                     notes[name] = case["missing"].get(name, "not run")
                     cells.append("—")
             rows.append(cells)
         caption = f"{self.options['caption']} — {TIMES_NOTE}."
-        data = table(header, rows)
-        data["classes"].append("fastpil-bench")
-        result: list[nodes.Node] = [captioned(data, caption)]
+        result: list[nodes.Node] = [captioned(table(header, rows, bench=True), caption)]
         for name, why in notes.items():
             result.append(nodes.paragraph(text=f"— {name}: {why}.", classes=["fastpil-note"]))
         return result
@@ -378,11 +392,10 @@ class TorchTable(SphinxDirective):
             s = entry["summary"]
             paired = {name for pair in entry["pairs"] for name in pair}
             for theirs, ours in entry["pairs"]:
-                ratio = s[theirs]["median_ms"] / s[ours]["median_ms"]
                 rows.append(
                     [
                         entry["case"],
-                        nodes.strong(text=format_ratio(ratio)),
+                        ratio_cell(s[theirs]["median_ms"], s[ours]["median_ms"]),
                         nodes.paragraph(text=f"{theirs}: {self.spread(s[theirs])}"),
                         nodes.paragraph(text=f"{ours}: {self.spread(s[ours])}"),
                     ]
@@ -392,16 +405,11 @@ class TorchTable(SphinxDirective):
                     rows.append(["", "", "", f"{name}: {self.spread(s[name])}"])
         if not rows:
             raise self.error(f"torch.json has no case matching {words!r}")
-        result = table(header, rows, [3, 2, 4, 4])
-        result["classes"].append("fastpil-bench")
         note = (
             "median time per call ±IQR as a share of it, minor page faults per call in "
             f"brackets; torchvision / fastpil{TIMES}: the first time divided by the second"
         )
-        return [captioned(result, f"{caption} — {note}.")]
-
-    def cell(self, entry: dict[str, float]) -> str:
-        return f"{format_ms(entry['median_ms'])} ({entry['faults']:.0f})"
+        return [captioned(table(header, rows, [3, 2, 4, 4], bench=True), f"{caption} — {note}.")]
 
     def run(self) -> list[nodes.Node]:
         self.env.note_dependency(str(TORCH_RESULTS))
@@ -409,9 +417,8 @@ class TorchTable(SphinxDirective):
         part = self.options["part"]
         caption = self.options["caption"]
         if part == "environment":
-            rows = environment_rows(data["environment"])
-            rows.append(["whole run", f"{data['seconds']:.0f} s"])
-            return [captioned(table(["", "benchmark run"], rows, [1, 3]), caption)]
+            last = ["whole run", f"{data['seconds']:.0f} s"]
+            return [environment_table(data, last, "benchmark run", caption)]
         if part in ("transform", "collate"):
             return self.pairs(data[part], caption)
         if part == "targets":
@@ -426,14 +433,12 @@ class TorchTable(SphinxDirective):
                         [
                             files,
                             name,
-                            nodes.strong(text=format_ratio(rate["median"] / stock)),
+                            ratio_cell(rate["median"], stock),
                             f"{rate['median']:.0f}/s ({rate['min']:.0f} to {rate['max']:.0f})",
                         ]
                     )
                     files = ""
-            result = table(header, rows, [4, 4, 2, 3])
-            result["classes"].append("fastpil-bench")
-            return [captioned(result, caption)]
+            return [captioned(table(header, rows, [4, 4, 2, 3], bench=True), caption)]
         if part == "steps":
             header = ["files", "step", "one image, one thread"]
             rows = []
@@ -460,7 +465,7 @@ class TorchTable(SphinxDirective):
                 rows.append(
                     [
                         f"{run['images']} {run['format']} {run['size']}²",
-                        nodes.strong(text=format_ratio(rate["fastpil"] / rate["torchvision"])),
+                        ratio_cell(rate["fastpil"], rate["torchvision"]),
                         f"{rate['torchvision']:.0f}/s",
                         f"{rate['fastpil']:.0f}/s",
                         format_ms(one["decode"]),
@@ -468,9 +473,7 @@ class TorchTable(SphinxDirective):
                         format_ms(one["fastpil"]),
                     ]
                 )
-            data = table(header, rows)
-            data["classes"].append("fastpil-bench")
-            return [captioned(data, caption)]
+            return [captioned(table(header, rows, bench=True), caption)]
         entries = data[part] if isinstance(data[part], list) else [data[part]]
         result: list[nodes.Node] = []
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -488,21 +491,14 @@ class TorchTable(SphinxDirective):
                 rows.append(
                     [
                         label,
-                        *(
-                            nodes.strong(
-                                text=format_ratio(s[n]["median_ms"] / s[ours]["median_ms"])
-                            )
-                            for n in names[:-1]
-                        ),
-                        *(self.cell(s[n]) for n in names),
+                        *(ratio_cell(s[n]["median_ms"], s[ours]["median_ms"]) for n in names[:-1]),
+                        *(ms_faults(s[n]) for n in names),
                     ]
                 )
             label = caption
             if any("images" in entry for entry in group):
                 label += f", {group[0]['images']} at once (to_images against a loop)"
-            data = table(header, rows)
-            data["classes"].append("fastpil-bench")
-            result.append(captioned(data, f"{label} — {TIMES_NOTE}."))
+            result.append(captioned(table(header, rows, bench=True), f"{label} — {TIMES_NOTE}."))
         return result
 
 
@@ -571,7 +567,7 @@ def profile_lookup(path: str) -> Any:
 
 
 class ProfileRole(SphinxRole):
-    """``{profile}`path`` (µs for ``*_us``, percent for categories, else as is)."""
+    """``{profile}`path`` (a duration for ``*_us``, else as is)."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         self.env.note_dependency(str(PROFILE))
@@ -584,10 +580,6 @@ class ProfileRole(SphinxRole):
         # A value named *_us, or one inside a dict named *_us (the steps).
         if key.endswith("_us") or "_us/" in path:
             text = format_ms(value / 1e3)
-        elif key.endswith("_ms"):
-            text = format_ms(value)
-        elif "/categories/" in self.text:
-            text = f"{value:.0f} %"
         elif isinstance(value, float):
             text = f"{value:.3g}"
         else:
@@ -599,9 +591,8 @@ class ProfileEnvironment(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         self.env.note_dependency(str(PROFILE))
         data = profile_data()
-        rows = environment_rows(data["environment"])
-        rows.append(["regenerated by", data["command"]])
-        return [captioned(table(["", "profile run"], rows, [1, 3]), "The profile's run")]
+        last = ["regenerated by", data["command"]]
+        return [environment_table(data, last, "profile run", "The profile's run")]
 
 
 class ProfileRoutes(SphinxDirective):
@@ -772,8 +763,8 @@ class ModeTable(SphinxDirective):
         rows: list[list[str | nodes.Node]] = []
         for mode in pillow_modes():
             im = Image.new(mode, (1, 1))
-            bands = "".join(im.getbands()) if all(len(b) == 1 for b in im.getbands()) else "/"
-            bands = bands if bands != "/" else " ".join(im.getbands())
+            names = im.getbands()
+            bands = ("".join if all(len(b) == 1 for b in names) else " ".join)(names)
             try:
                 plan = _modes.plan(mode)
             except ValueError as error:
@@ -863,11 +854,8 @@ def tested_versions() -> tuple[list[str], list[str], dict[str, list[str]]]:
                 values[name] = ast.literal_eval(node.value)
             elif name == "ROWS":
                 rows: dict[str, list[str]] = {}
-                for key, call in zip(node.value.keys, node.value.values, strict=True):
-                    python = ast.literal_eval(call.args[0])
-                    pins = call.args[1].id
-                    rows.setdefault(pins, []).append(python)
-                    del key
+                for call in node.value.values:
+                    rows.setdefault(call.args[1].id, []).append(ast.literal_eval(call.args[0]))
                 values["ROWS"] = rows
     return values["OLDEST"], values["NEWEST"], values["ROWS"]
 
@@ -942,10 +930,7 @@ def render_figures(app: Sphinx) -> None:
         newest = max(p.stat().st_mtime for p in inputs)
         if stamp.exists() and stamp.stat().st_mtime >= newest:
             continue
-        module = load_figure_script(script)
-        if not hasattr(module, "render"):
-            continue
-        written = module.render(GENERATED, DOCS)
+        written = load_figure_script(script).render(GENERATED, DOCS)
         logger.info(f"[fastpil] {script.name}: {', '.join(p.name for p in written)}")
         stamp.write_text("\n".join(p.name for p in written) + "\n")
 
@@ -967,8 +952,7 @@ def check_examples_run(app: Sphinx, doctree: nodes.document, docname: str) -> No
             continue  # a literalinclude of source code
         if Path(source).parent == DOCS / "examples":
             continue  # run by the test suite (tests/test_examples.py, test_torch.py)
-        language = block.get("language", "")
-        if language in PYTHON_LANGUAGES and "fastpil-not-python" not in block["classes"]:
+        if block.get("language", "") in PYTHON_LANGUAGES:
             logger.warning(
                 "a Python code block that is not a doctest: use ```{doctest} "
                 "(or ```{testcode} with its output) so that it runs",

@@ -553,13 +553,23 @@ def pillow_view(out_dir: Path) -> Path:
 FLOW_HEIGHT = 0.66
 
 
-def flow_row(
+def flow(
     axis,
-    y: float,
+    top: float,
+    drop: float,
+    call: str,
+    count: str,
     stages: list[tuple[float, float, str, str]],
     labels: list[str],
-) -> None:
-    """Boxes (x, width, text, face) at height y, joined by numbered arrows."""
+    reuse: int | None = None,
+) -> float:
+    """One row of a flow: the call it shows and its count of writes at ``top``;
+    ``drop`` below, boxes (x, width, text, face) joined by numbered arrows,
+    and the loop over box ``reuse``, the chunk reused for the next rows.
+    Returns the height of the boxes."""
+    heading(axis, 0.2, top, call, family=MONO)
+    axis.text(8.6, top, count, ha="right", va="top", fontsize=TEXT, weight="bold")
+    y = top - drop
     for x, w, text, face in stages:
         if text:
             box(axis, x, y, w, FLOW_HEIGHT, text, face=face)
@@ -567,16 +577,9 @@ def flow_row(
     for (x, w, _, _), (nx, _, _, _), label in zip(stages[:-1], stages[1:], labels, strict=True):
         arrow(axis, (x + w + 0.03, middle), (nx - 0.03, middle))
         axis.text((x + w + nx) / 2, middle + 0.08, label, ha="center", va="bottom")
-
-
-def flow_heading(axis, top: float, call: str, count: str) -> None:
-    """The call a row of a flow shows, and its count of writes, right-aligned."""
-    heading(axis, 0.2, top, call, family=MONO)
-    axis.text(8.6, top, count, ha="right", va="top", fontsize=TEXT, weight="bold")
-
-
-def reused(axis, x: float, w: float, y: float) -> None:
-    """The loop over a chunk box: the same buffer takes the next rows."""
+    if reuse is None:
+        return y
+    x, w, _, _ = stages[reuse]
     axis.annotate(
         "",
         xy=(x + 0.25, y + FLOW_HEIGHT + 0.02),
@@ -599,6 +602,7 @@ def reused(axis, x: float, w: float, y: float) -> None:
         color=GREY,
         linespacing=1.2,
     )
+    return y
 
 
 def copies(out_dir: Path) -> Path:
@@ -615,16 +619,14 @@ def copies(out_dir: Path) -> Path:
     )
 
     # numpy.array(im)
-    top -= 0.45
-    flow_heading(axis, top, "numpy.array(im)", "3 writes, each into memory as large as the image")
-    y = top - 1.05
     stages = [
         (0.2, 1.45, "Pillow's rows\n4 bytes a pixel", PILLOW_FACE),
         (2.2, 1.9, "", TEMPORARY_FACE),
         (4.7, 1.6, "one bytes object:\nthe whole image", TEMPORARY_FACE),
         (6.9, 1.7, "ndarray\n(a new copy)", RESULT_FACE),
     ]
-    flow_row(axis, y, stages, ["①", "②", "③"])
+    call, count = "numpy.array(im)", "3 writes, each into memory as large as the image"
+    y = flow(axis, top - 0.45, 1.05, call, count, stages, ["①", "②", "③"])
     for i, text in enumerate(["1", "2", "", "n"]):
         if text:
             box(
@@ -652,18 +654,13 @@ def copies(out_dir: Path) -> Path:
     )
 
     # fastpil.to_numpy(im)
-    top = y - 1.6
-    flow_heading(
-        axis, top, "fastpil.to_numpy(im)", "2 writes; only ②, into the array, is image-sized"
-    )
-    y = top - 1.45
     stages = [
         (0.2, 1.45, "Pillow's rows\n4 bytes a pixel", PILLOW_FACE),
         (2.6, 1.6, f"one chunk,\n≈{chunk}", TEMPORARY_FACE),
         (6.9, 1.7, "ndarray\n(numpy.empty)", RESULT_FACE),
     ]
-    flow_row(axis, y, stages, ["①", "② fastpil's kernel"])
-    reused(axis, 2.6, 1.6, y)
+    call, count = "fastpil.to_numpy(im)", "2 writes; only ②, into the array, is image-sized"
+    y = flow(axis, y - 1.6, 1.45, call, count, stages, ["①", "② fastpil's kernel"], reuse=1)
     note(
         axis,
         0.2,
@@ -782,15 +779,13 @@ def to_image(out_dir: Path) -> Path:
     width, height = 8.8, 4.4
     figure, axis = canvas(width, height)
 
-    top = height - 0.15
-    flow_heading(axis, top, "Image.fromarray(a), a not C-contiguous", "2 writes, both image-sized")
-    y = top - 1.0
     stages = [
         (0.2, 1.7, "a: a view\n(BGR, CHW, a crop)", RESULT_FACE),
         (3.55, 1.8, "a.tobytes():\na contiguous copy", TEMPORARY_FACE),
         (6.9, 1.7, "the image's rows\n4 bytes a pixel", PILLOW_FACE),
     ]
-    flow_row(axis, y, stages, ["①", "②"])
+    call, count = "Image.fromarray(a), a not C-contiguous", "2 writes, both image-sized"
+    y = flow(axis, height - 0.15, 1.0, call, count, stages, ["①", "②"])
     note(
         axis,
         0.2,
@@ -800,18 +795,13 @@ def to_image(out_dir: Path) -> Path:
         '② Pillow\'s raw decoder, raw mode "RGB": unpacks pixel by pixel, 3 bytes to 4',
     )
 
-    top = y - 0.9
-    flow_heading(
-        axis, top, "fastpil.to_image(a)", "2 writes; only ②, into the image, is image-sized"
-    )
-    y = top - 1.45
     stages = [
         (0.2, 1.7, "a: any strides,\nread in place", RESULT_FACE),
         (3.55, 1.8, f"one chunk, ≈{chunk}:\nRGBX, X = {padding}", TEMPORARY_FACE),
         (6.9, 1.7, "the image's rows\n4 bytes a pixel", PILLOW_FACE),
     ]
-    flow_row(axis, y, stages, ["① pack kernel", "② decoder"])
-    reused(axis, 3.55, 1.8, y)
+    call, count = "fastpil.to_image(a)", "2 writes; only ②, into the image, is image-sized"
+    y = flow(axis, y - 0.9, 1.45, call, count, stages, ["① pack kernel", "② decoder"], reuse=1)
     note(
         axis,
         0.2,

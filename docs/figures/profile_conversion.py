@@ -58,9 +58,9 @@ SWEEP_CHUNKS_KIB = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
 
 
 def environment() -> dict[str, str]:
-    """The benchmark's record of the machine and versions (bench/bench.py)."""
+    """The benchmark's record of the machine and versions (bench/harness.py)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    from bench import environment as bench_environment
+    from harness import environment as bench_environment
 
     return bench_environment()
 
