@@ -6,6 +6,8 @@
     python bench/bench.py --modes RGB L --sizes 64 1024 2000x1333 --states steady
     python bench/bench.py --scenarios BGR CHW batch
     python bench/bench.py --scenarios latency   # other threads during a conversion
+    python bench/bench.py --scenarios chunks    # each chunk size, both directions
+    python bench/bench.py --scenarios views     # arrays and their views to images
 
 Scenarios (contenders.py): the plain conversion, and each of to_numpy's
 options against the NumPy or OpenCV expression it replaces. Every contender is
@@ -24,7 +26,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import chunks
 import latency
+import views
 import numpy
 from contenders import CONTENDERS, SCENARIOS, bench_image
 from harness import (
@@ -382,6 +386,29 @@ def plot(results: list[dict], names: list[str], path: Path) -> str:
     return f"plot: {path}"
 
 
+def _latency(quick: bool) -> tuple[list[dict[str, Any]], str]:
+    side = 1024 if quick else latency.SIDE
+    rows = latency.measure(rounds=2 if quick else 6, seconds=0.5, side=side)
+    return rows, latency.markdown(rows, side)
+
+
+def _chunks(quick: bool) -> tuple[list[dict[str, Any]], str]:
+    rows = chunks.measure(sides=(256,) if quick else chunks.SIDES, rounds=1 if quick else 6)
+    return rows, chunks.markdown(rows)
+
+
+def _views(quick: bool) -> tuple[list[dict[str, Any]], str]:
+    if quick:
+        rows = views.measure(sides=(16, 64), rounds=1, block=3)
+    else:
+        rows = views.measure()
+    return rows, views.markdown(rows)
+
+
+# Scenarios that time in a harness of their own (each module says how).
+OWN_HARNESS = {"latency": _latency, "chunks": _chunks, "views": _views}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -394,8 +421,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--scenarios",
         nargs="+",
-        choices=[*SCENARIOS, "latency"],
-        help="default: all of them (latency: see latency.py)",
+        choices=[*SCENARIOS, *OWN_HARNESS],
+        help="default: all of them (latency, chunks and views: see their modules)",
     )
     every_name = list(dict.fromkeys(n for s in SCENARIOS.values() for n in s.contenders))
     parser.add_argument(
@@ -422,14 +449,15 @@ def main(argv: list[str] | None = None) -> None:
         results.append(run_case(case, names, args))
     costs = overhead(args)
     progress.close()
-    waits = []
-    if args.scenarios is None or "latency" in args.scenarios:
-        side = 1024 if args.quick else latency.SIDE
-        waits = latency.measure(rounds=2 if args.quick else 6, seconds=0.5, side=side)
+    own = {
+        name: run(args.quick)
+        for name, run in OWN_HARNESS.items()
+        if args.scenarios is None or name in args.scenarios
+    }
 
     print(markdown(results))
-    if waits:
-        print(latency.markdown(waits, side))
+    for _, table in own.values():
+        print(table)
     print("\nEvery contender:" + details(results))
     print(
         "\nFixed cost per call (RGB 1x1, steady): "
@@ -440,7 +468,7 @@ def main(argv: list[str] | None = None) -> None:
         "environment": env,
         "contenders": described,
         "overhead_us": costs,
-        "latency": waits,
+        **{name: rows for name, (rows, _) in own.items()},
         "seconds": time.monotonic() - started,
         "results": results,
     }
@@ -449,6 +477,10 @@ def main(argv: list[str] | None = None) -> None:
     for result in report["results"]:
         del result["samples"]
     (args.output / "summary.json").write_text(json.dumps(report, indent=1))
+    # The tables of the scenarios with harnesses of their own, as the docs
+    # include them.
+    for name, (_, table) in own.items():
+        (args.output / f"{name}.md").write_text(table.lstrip() + "\n")
     print(f"\nevery sample: {args.output / 'results.json'}; summaries: summary.json")
     print(plot(results, list(CONTENDERS), args.output / "results.png"))
     print(f"took {report['seconds']:.0f} s")

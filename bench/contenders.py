@@ -395,7 +395,7 @@ def prepare_image_floor(a: numpy.ndarray) -> Convert:
 
 def patched_fromarray(view: Callable[[numpy.ndarray], numpy.ndarray]) -> Convert:
     """Image.fromarray as fastpil.patch() installs it, of a view."""
-    from fastpil._patch import fromarray
+    from fastpil._core import fromarray
 
     return lambda a: fromarray(view(a))
 

@@ -134,21 +134,25 @@ def _converter(contender: str, mode: str | None) -> Callable[[numpy.ndarray], An
     return owning
 
 
-def run_contender(contender: str, sides: tuple[int, ...], calls_per_block: int) -> dict[str, float]:
-    """In this interpreter: the median ms per call of every case."""
+def run_contender(contender: str, sides: tuple[int, ...], repeats: int) -> dict[str, float]:
+    """In this interpreter: the median ms per call of every case, over
+    ``repeats`` timings of a batch of calls (as many as take about a
+    millisecond, for small arrays, whose calls take microseconds)."""
     medians = {}
     for side, kind, view in cases(sides):
         a, mode = make_array(side, kind)
         v = VIEWS[view][0](a)
         convert = _converter(contender, mode)
+        start = time.perf_counter()
         convert(v)
-        block = max(3, min(calls_per_block, int(2e8 // max(1, a.nbytes) // 8)))
+        once = time.perf_counter() - start
+        calls = max(1, min(1000, int(1e-3 / max(once, 1e-7))))
         times = []
-        for _ in range(block):
+        for _ in range(repeats):
             start = time.perf_counter()
-            result = convert(v)
-            times.append(time.perf_counter() - start)
-            del result
+            for _ in range(calls):
+                convert(v)
+            times.append((time.perf_counter() - start) / calls)
         medians[f"{side}|{kind}|{view}"] = float(numpy.median(times)) * 1e3
     return medians
 
@@ -175,7 +179,7 @@ def check(sides: tuple[int, ...]) -> None:
         fastpil.unpatch()
 
 
-def measure(sides: tuple[int, ...] = SIDES, rounds: int = 5, block: int = 20) -> list[dict[str, Any]]:
+def measure(sides: tuple[int, ...] = SIDES, rounds: int = 5, block: int = 15) -> list[dict[str, Any]]:
     """One row per case: each contender's median of round medians, min and max."""
     check(tuple(min(s, 64) for s in sides))
     per_round: dict[str, list[dict[str, float]]] = {c: [] for c in CONTENDERS}
@@ -257,7 +261,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES))
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--block", type=int, default=20)
+    parser.add_argument("--block", type=int, default=15, help="timings per case and round")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path, help="also write the ratio tables here")
     parser.add_argument("--full", action="store_true", help="print every median too")

@@ -417,17 +417,20 @@ def to_numpy(im, *, out=None, channels=None, layout="HWC", box=None, dtype=None,
     return _image_to_array(im, out, channels, layout, box, dtype, scale, mean, std)
 
 
-# For Image.fromarray under fastpil.patch(): each kind of array seen,
-# (dtype, dimensions, channels, mode), with the size in bytes below which
-# Pillow's own fromarray makes the image of a C-contiguous array of that
-# kind as fast as fastpil does. fastpil._images fills it in as it learns the
-# kinds; the decision is its fromarray_faster's.
-contiguous_pillow_below = {}
-cdef dict _contiguous_pillow_below = contiguous_pillow_below
+# For Image.fromarray under fastpil.patch(). Below this many bytes, Pillow's
+# own fromarray makes every image as fast as fastpil could (both take a few
+# microseconds of set-up; bench/views.py measures), so the patch leaves
+# such arrays to it.
+SMALL_ARRAY = 32 * 1024
+cdef Py_ssize_t _SMALL_ARRAY = SMALL_ARRAY
+# Each kind of array seen, (dtype, dimensions, channels, mode), and whether
+# Pillow's own fromarray makes the image of a C-contiguous array of that kind
+# as fast as fastpil: fastpil._images fills it in as it learns the kinds.
+pillow_takes_contiguous = {}
+cdef dict _pillow_takes_contiguous = pillow_takes_contiguous
 cdef object _NDARRAY = numpy.ndarray
 cdef object _patch_module = None  # fastpil._patch, once imported
 cdef object _pillow_fromarray = _pillow.fromarray
-cdef double _ALWAYS = float("inf")
 
 
 def fromarray(obj, mode=None):
@@ -435,18 +438,19 @@ def fromarray(obj, mode=None):
     has the rest, and says what it does).
 
     The per-call fast path, compiled because it is all there is to most
-    calls, which go to Pillow's own fromarray: a C-contiguous array of a
-    kind Pillow maps, or small enough that fastpil gains nothing, costs a
-    lookup more than Pillow's call.
+    calls, which go to Pillow's own fromarray: a small array, or a
+    C-contiguous one of a kind Pillow maps or decodes as it is, costs a
+    check or a lookup more than Pillow's call.
     """
     global _patch_module
     if type(obj) is _NDARRAY and (mode is None or type(mode) is str):
-        ndim = obj.ndim
-        below = _contiguous_pillow_below.get(
-            (obj.dtype, ndim, obj.shape[2] if ndim == 3 else 0, mode))
-        if below is not None and obj.flags.c_contiguous and (
-                below == _ALWAYS or obj.nbytes < below):
+        if obj.nbytes < _SMALL_ARRAY:
             return _pillow_fromarray(obj, mode)
+        ndim = obj.ndim
+        if _pillow_takes_contiguous.get(
+                (obj.dtype, ndim, obj.shape[2] if ndim == 3 else 0, mode)) is True:
+            if obj.flags.c_contiguous:
+                return _pillow_fromarray(obj, mode)
     if _patch_module is None:
         from . import _patch
         _patch_module = _patch

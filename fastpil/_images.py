@@ -57,9 +57,9 @@ def _decoding(
             if len(_decodings) < _DECODINGS_KEPT:
                 _decodings[key] = found
                 if type(found) is _Decoding and len(tail) <= 1:
-                    _core.contiguous_pillow_below[
-                        dtype, ndim, tail[0] if tail else 0, mode
-                    ] = _contiguous_pillow_below(found, dtype)
+                    _core.pillow_takes_contiguous[dtype, ndim, tail[0] if tail else 0, mode] = (
+                        not _packs_contiguous(found, dtype)
+                    )
     if type(found) is _Refusal:
         raise found.error(found.message)
     return found  # type: ignore[return-value]
@@ -89,20 +89,12 @@ def _find_decoding(
     return _Decoding(probe.mode, rawmode, bands, rawmode in _pillow.MAPMODES)
 
 
-# fastpil decodes a C-contiguous array of RGB or YCbCr bytes faster than
-# Pillow from about this size (bench/views.py, and the measurements of the
-# commit that set it): below, the two take the same few microseconds.
-_SMALLEST_FASTER_CONTIGUOUS = 32 * 1024
-
-
-def _contiguous_pillow_below(decoding: _Decoding, dtype: numpy.dtype[Any]) -> float:
-    """Below how many bytes Pillow's own fromarray makes the image of a
-    C-contiguous array of this kind as fast as fastpil: always where it maps
-    the array, or decodes its bytes as they are; for RGB and YCbCr bytes,
-    which fastpil packs into 4-byte pixels, below a small size."""
-    if not decoding.maps and dtype.itemsize == 1 and decoding.rawmode in _pillow.FOUR_BYTE_RAW:
-        return _SMALLEST_FASTER_CONTIGUOUS
-    return float("inf")
+def _packs_contiguous(decoding: _Decoding, dtype: numpy.dtype[Any]) -> bool:
+    """Whether fastpil makes the image of a C-contiguous array of this kind
+    faster than Pillow: it does not where Pillow maps the array, or decodes
+    its bytes as they are; it does for RGB and YCbCr bytes, which it packs
+    into Pillow's 4-byte pixels with a vector kernel (above a small size)."""
+    return not decoding.maps and dtype.itemsize == 1 and decoding.rawmode in _pillow.FOUR_BYTE_RAW
 
 
 def _hwc(a: numpy.ndarray, layout: str) -> numpy.ndarray:
@@ -308,6 +300,8 @@ def fromarray_faster(a: numpy.ndarray, mode: str | None) -> Image.Image | None:
     then maps fastpil's copy instead, so the image is Pillow's, read-only.
     """
     decoding = _decoding(a.dtype, a.ndim, a.shape[2:], mode)
+    if a.nbytes < _core.SMALL_ARRAY:
+        return None
     contiguous = a.flags.c_contiguous
     if decoding.maps:
         if contiguous or a.size == 0:
@@ -322,7 +316,7 @@ def fromarray_faster(a: numpy.ndarray, mode: str | None) -> Image.Image | None:
     if isinstance(prepared, Image.Image):
         return prepared
     _, hwc, order, rawmode, fill = prepared
-    if contiguous and a.nbytes < _contiguous_pillow_below(decoding, a.dtype):
+    if contiguous and not _packs_contiguous(decoding, a.dtype):
         return None
     if _core.packing(hwc, order, fill) in ("plain", "in place"):
         return None

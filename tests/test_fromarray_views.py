@@ -53,7 +53,9 @@ VIEWS = {
     ),
     "a[:0]": lambda a: a[:0],
 }
-SIZES = [(1, 2), (3, 5), (17, 33), (40, 67)]
+# The last is larger than _core.SMALL_ARRAY for every kind and most views,
+# so that the patch makes its own images there.
+SIZES = [(1, 2), (3, 5), (17, 33), (40, 67), (300, 241)]
 
 
 def make(dtype, channels, size, rng):
@@ -105,27 +107,33 @@ def test_patched_fromarray_is_pillows(dtype, channels, mode, view, rng):
 
 
 # Views whose image patched fromarray must make itself, by the cost model:
-# where Pillow decodes, any view fastpil packs with more than its plain loop,
-# and C-contiguous RGB from 32 KiB up; where Pillow maps, views a vectorised
-# kernel packs (a channel order, planar memory). Pillow's mapped contiguous
-# arrays, arrays decoded as they are, and whole-row copies stay Pillow's.
+# none below _core.SMALL_ARRAY bytes; above, where Pillow decodes, any view
+# fastpil packs with more than its plain loop, and C-contiguous RGB; where
+# Pillow maps, views a vectorised kernel packs (a channel order, planar
+# memory). Pillow's mapped contiguous arrays, arrays decoded as they are, and
+# whole-row copies of mapped ones stay Pillow's.
+BIG = (200, 201)
+
+
 @pytest.mark.parametrize(
     ("dtype", "channels", "mode", "view", "size", "fastpil_makes"),
     [
         ("|u1", 3, None, "contiguous", (40, 67), False),
-        ("|u1", 3, None, "contiguous", (120, 100), True),
-        ("|u1", 3, "YCbCr", "contiguous", (120, 100), True),
-        ("|u1", 3, None, "a[::-1]", (40, 67), True),
-        ("|u1", 2, None, "crop", (40, 67), True),
-        ("|u1", 2, None, "contiguous", (400, 67), False),
-        ("=f4", 0, None, "contiguous", (400, 67), False),
-        ("=f4", 0, None, "a[::-1]", (40, 67), True),
-        ("|u1", 4, None, "a[..., ::-1]", (40, 67), True),
-        ("|u1", 4, "CMYK", "CHW memory", (40, 67), True),
-        ("|u1", 4, None, "contiguous", (400, 67), False),
-        ("|u1", 0, None, "contiguous", (40, 67), False),
-        ("|u1", 0, None, "a[::-1]", (40, 67), False),
-        ("=u2", 0, None, "crop", (40, 67), False),
+        ("|u1", 3, None, "a[::-1]", (40, 67), False),
+        ("|u1", 4, None, "a[..., ::-1]", (40, 67), False),
+        ("|u1", 3, None, "contiguous", BIG, True),
+        ("|u1", 3, "YCbCr", "contiguous", BIG, True),
+        ("|u1", 3, None, "a[::-1]", BIG, True),
+        ("|u1", 2, None, "crop", BIG, True),
+        ("|u1", 2, None, "contiguous", BIG, False),
+        ("=f4", 0, None, "contiguous", BIG, False),
+        ("=f4", 0, None, "a[::-1]", BIG, True),
+        ("|u1", 4, None, "a[..., ::-1]", BIG, True),
+        ("|u1", 4, "CMYK", "CHW memory", BIG, True),
+        ("|u1", 4, None, "contiguous", BIG, False),
+        ("|u1", 0, None, "contiguous", BIG, False),
+        ("|u1", 0, None, "a[::-1]", BIG, False),
+        ("=u2", 0, None, "crop", BIG, False),
     ],
 )
 def test_the_cost_model_chooses(dtype, channels, mode, view, size, fastpil_makes, rng):
@@ -137,22 +145,23 @@ def test_the_cost_model_chooses(dtype, channels, mode, view, size, fastpil_makes
 
 
 def test_the_fast_path_takes_what_the_cost_model_leaves_to_pillow(monkeypatch, rng):
-    """Under the patch, a C-contiguous array of a kind seen before goes
-    straight to Pillow's fromarray when the cost model would send it there,
-    and to the rest of the patch otherwise."""
+    """Under the patch, a small array, or a C-contiguous one of a kind seen
+    before that the cost model sends to Pillow, goes straight to Pillow's
+    fromarray; the rest go to the rest of the patch."""
     rest = []
     monkeypatch.setattr(_patch, "fromarray_rest", lambda *args: rest.append(args))
     small = make("|u1", 3, (40, 67), rng)
-    large = make("|u1", 3, (120, 100), rng)
-    mapped = make("|u1", 4, (400, 67), rng)
-    for a in (small, mapped):
-        _images.fromarray_faster(a, None)  # the kind is learnt
+    large = make("|u1", 3, BIG, rng)
+    mapped = make("|u1", 4, BIG, rng)
+    _images.fromarray_faster(mapped, None)  # the kind is learnt
+    for a in (small, small[::-1], mapped):
         assert _core.fromarray(a).tobytes() == _pillow.fromarray(a).tobytes()
     assert rest == []
     _core.fromarray(large)
-    _core.fromarray(small[::-1])
+    _core.fromarray(mapped[::-1])
     _core.fromarray(small, [])  # a mode Pillow rejects, as Pillow rejects it
-    assert len(rest) == 3
+    _core.fromarray(small.tolist())
+    assert len(rest) == 4
 
 
 @pytest.mark.parametrize("view", VIEWS)

@@ -510,7 +510,7 @@ def test_patched_fromarray_asks_pillow_once_per_kind(monkeypatch):
 
     monkeypatch.setattr(_pillow, "fromarray", counting)
     monkeypatch.setattr(_images, "_decodings", {})
-    a = numpy.zeros((5, 7, 3), numpy.uint8)[::-1]  # an image fastpil makes
+    a = numpy.zeros((200, 201, 3), numpy.uint8)[::-1]  # an image fastpil makes
     with fastpil.patched():
         first = Image.fromarray(a)
         second = Image.fromarray(a)
@@ -521,9 +521,11 @@ def test_patched_fromarray_asks_pillow_once_per_kind(monkeypatch):
 @pytest.mark.parametrize(
     "refused",
     [
-        numpy.zeros((2, 3, 5), numpy.uint8),  # 5 channels
-        numpy.zeros((2, 3), numpy.complex64),
-        numpy.zeros((2, 3, 4, 1), numpy.uint8),
+        # Large enough for the patch to look at (smaller ones go straight to
+        # Pillow's fromarray).
+        numpy.zeros((200, 201, 5), numpy.uint8),  # 5 channels
+        numpy.zeros((200, 201), numpy.complex64),
+        numpy.zeros((200, 201, 4, 1), numpy.uint8),
     ],
     ids=["5 channels", "complex", "4 dimensions"],
 )
