@@ -79,8 +79,9 @@ def format_ms(ms: float) -> str:
 
 
 def ms_faults(entry: dict[str, float]) -> str:
-    """A measurement: its median, and its minor page faults in brackets."""
-    return f"{format_ms(entry['median_ms'])} ({entry['faults']:.0f})"
+    """A measurement: its median, its interquartile range as a share of the
+    median, and its minor page faults in brackets."""
+    return f"{format_ms(entry['median_ms'])} ±{entry['iqr_pct']:.0f}% ({entry['faults']:.0f})"
 
 
 def format_size(size: list[int]) -> str:
@@ -224,13 +225,34 @@ def format_ratio(ratio: float) -> str:
     return f"{ratio:.2f}{TIMES}" if ratio >= 0.1 else f"{ratio:.3f}{TIMES}"
 
 
-def ratio_cell(slow: float, fast: float) -> nodes.strong:
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Whether two measurements' spreads overlap: each one's median plus or
+    minus half its interquartile range, or its min to max."""
+    if "iqr_pct" in a:
+        half_a = a["median_ms"] * a["iqr_pct"] / 200
+        half_b = b["median_ms"] * b["iqr_pct"] / 200
+        return abs(a["median_ms"] - b["median_ms"]) <= half_a + half_b
+    return a["min"] <= b["max"] and b["min"] <= a["max"]
+
+
+def ratio_cell(slow: Any, fast: Any) -> nodes.Node:
+    """The ratio of two medians: in bold where the two measurements' spreads
+    (when known) are apart, marked ≈ where they overlap, which says neither
+    is faster."""
+    if isinstance(slow, dict):
+        key = "median_ms" if "median_ms" in slow else "median"
+        text = format_ratio(slow[key] / fast[key])
+        if overlap(slow, fast):
+            return nodes.Text(f"≈ {text}")
+        return nodes.strong(text=text)
     return nodes.strong(text=format_ratio(slow / fast))
 
 
 TIMES_NOTE = (
-    "median time per call, minor page faults per call in brackets; "
-    f"a / b{TIMES}: the time of a divided by the time of b"
+    "median time per call, ± its interquartile range as a share of it, minor page "
+    f"faults per call in brackets; a / b{TIMES}: the time of a divided by the time of "
+    "b, in bold where the two middle halves of the times are apart, marked ≈ where "
+    "they overlap"
 )
 
 
@@ -304,7 +326,7 @@ class BenchTable(SphinxDirective):
             for slow, fast in ratios:
                 if slow in case["summary"] and fast in case["summary"]:
                     s = case["summary"]
-                    cells.append(ratio_cell(s[slow]["median_ms"], s[fast]["median_ms"]))
+                    cells.append(ratio_cell(s[slow], s[fast]))
                 else:
                     cells.append("—")
             for name in names:
@@ -395,7 +417,7 @@ class TorchTable(SphinxDirective):
                 rows.append(
                     [
                         entry["case"],
-                        ratio_cell(s[theirs]["median_ms"], s[ours]["median_ms"]),
+                        ratio_cell(s[theirs], s[ours]),
                         nodes.paragraph(text=f"{theirs}: {self.spread(s[theirs])}"),
                         nodes.paragraph(text=f"{ours}: {self.spread(s[ours])}"),
                     ]
@@ -407,7 +429,8 @@ class TorchTable(SphinxDirective):
             raise self.error(f"torch.json has no case matching {words!r}")
         note = (
             "median time per call ±IQR as a share of it, minor page faults per call in "
-            f"brackets; torchvision / fastpil{TIMES}: the first time divided by the second"
+            f"brackets; torchvision / fastpil{TIMES}: the first time divided by the second, in "
+            "bold where their middle halves are apart, marked ≈ where they overlap"
         )
         return [captioned(table(header, rows, [3, 2, 4, 4], bench=True), f"{caption} — {note}.")]
 
@@ -426,14 +449,13 @@ class TorchTable(SphinxDirective):
             rows = []
             for run in data["targets"]:
                 rates = run["images_per_second"]
-                stock = rates["stock v2"]["median"]
                 files = f"{run['images']} {run['case']}, {run['kib_per_file']:.0f} KiB each"
                 for name, rate in rates.items():
                     rows.append(
                         [
                             files,
                             name,
-                            ratio_cell(rate["median"], stock),
+                            ratio_cell(rate, rates["stock v2"]),
                             f"{rate['median']:.0f}/s ({rate['min']:.0f} to {rate['max']:.0f})",
                         ]
                     )
@@ -491,7 +513,7 @@ class TorchTable(SphinxDirective):
                 rows.append(
                     [
                         label,
-                        *(ratio_cell(s[n]["median_ms"], s[ours]["median_ms"]) for n in names[:-1]),
+                        *(ratio_cell(s[n], s[ours]) for n in names[:-1]),
                         *(ms_faults(s[n]) for n in names),
                     ]
                 )
