@@ -253,10 +253,10 @@ def to_numpy(im, *, out=None, channels=None, layout="HWC", box=None, dtype=None,
 
     With no options, the result has the dtype, shape and values of
     ``numpy.array(im)``, and is C-contiguous and writable. The pixels are
-    written twice on the way, into a chunk of about 64 KiB that stays in
-    cache and into the result; ``numpy.array(im)`` writes them three times,
-    each time into memory as large as the image. The options are applied
-    while they are written.
+    written twice on the way, into a chunk (as large as the CPU's L2 cache,
+    64 KiB to 1 MiB) that stays in cache and into the result;
+    ``numpy.array(im)`` writes them three times, each time into memory as
+    large as the image. The options are applied while they are written.
 
     Parameters
     ----------
@@ -345,8 +345,8 @@ def to_numpy(im, *, out=None, channels=None, layout="HWC", box=None, dtype=None,
       image fails to load: every check, and the decoding of a lazily opened
       image, comes before the first byte is written.
     - When the conversion fails part way (Pillow's encoder fails, or a
-      signal handler raises, which is checked between chunks of about
-      64 KiB), ``out`` holds the image's first rows, converted, and its other
+      signal handler raises, which is checked between chunks of 64 KiB to
+      1 MiB), ``out`` holds the image's first rows, converted, and its other
       bytes are as they were. With ``layout="CHW"`` each plane holds its
       first rows. How many rows is not reported.
 
