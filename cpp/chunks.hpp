@@ -126,6 +126,7 @@ private:
     Source source_;
     bool packed_already_;
     PackKernel kernel_;
+    PackRowsKernel rows_kernel_ = nullptr;  // packs whole claims, when not null
     std::size_t packed_row_;
     std::size_t claimed_ = 0;
 };
