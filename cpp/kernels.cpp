@@ -839,6 +839,7 @@ struct ShufflePlan {
     std::ptrdiff_t window[kShuffleSpan / 16];
     size_t loads;
     size_t pixels;  // 16 / out
+    size_t reach;   // bytes of a pixel, from its first to its last read
     size_t beyond;
     bool identity;  // one load, the bytes in order, no fill: no shuffle needed
 };
@@ -866,6 +867,7 @@ struct ShufflePlan {
         return false;
     }
     plan->pixels = k;
+    plan->reach = reach;
     plan->loads = (span + 15) / 16;
     for (size_t j = 0; j < plan->loads; ++j) {
         const size_t at = span < 16 || 16 * j + 16 <= span ? 16 * j : span - 16;
@@ -1049,47 +1051,75 @@ void transpose(Bytes *v) {
     }
 }
 
-// Pixels (columns) a tile at a time: the tile's columns, loaded down all the
-// rows of a block, stay in L1 from one block to the next.
-constexpr size_t kColumnTile = 64;
+// Each column's bytes for a block of rows are first copied to a buffer of
+// their own, at most this many bytes of each: a view of an array whose rows
+// are a power of two bytes (4 KiB, say) has its columns' cache lines all in
+// the same few sets of the cache, and read down the rows from where they lie,
+// a tile's worth of columns evicts one another before each is used whole.
+// Read once, in a line, each column is used whole; the transposes then read
+// the buffer, whose pitch spreads it over every set.
+constexpr size_t kCopiedBytes = 128;
+constexpr size_t kCopiedPitch = kCopiedBytes + 16;  // room for a load to read past
 
 template <size_t Out, bool Identity>
 void columns_steps(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t first,
                    size_t end, size_t pixels, const Gather &g, const ShufflePlan &plan) {
     constexpr size_t k = 16 / Out;
     constexpr size_t step = k * kLanes;
+    // Columns a tile: a cache line of each packed row, at least a vector.
+    constexpr size_t tile = step > 64 / Out ? step : 64 / Out;
+    alignas(16) uint8_t copied[tile * kCopiedPitch] = {};
     const Bytes mask = Bytes::mask(plan.mask[0]);
     const Bytes fill = Bytes::mask(plan.fill);
     const std::ptrdiff_t stride = g.pixel_stride;
-    const std::ptrdiff_t lane_step = static_cast<std::ptrdiff_t>(k) * stride;
+    const size_t rows_apart = static_cast<size_t>(row_stride < 0 ? -row_stride : row_stride);
+    // Whole vectors of rows whose bytes in a column fit in kCopiedBytes: at
+    // least one, since one spans at most 16.
+    const size_t block = ((kCopiedBytes - plan.reach) / rows_apart + 1) / k * k;
     const std::ptrdiff_t lowest =
         row_stride < 0 ? static_cast<std::ptrdiff_t>(k - 1) * row_stride : 0;
     const size_t packed_row = pixels * Out;
     const size_t whole = pixels / step * step;
-    for (size_t tile = 0; tile < whole; tile += kColumnTile) {
-        const size_t tile_end = whole - tile < kColumnTile ? whole : tile + kColumnTile;
-        for (size_t y = first; y + k <= end; y += k) {
-            const uint8_t *rows = src + static_cast<std::ptrdiff_t>(y) * row_stride + lowest;
-            for (size_t x = tile; x < tile_end; x += step) {
-                Bytes v[k];
-                for (size_t r = 0; r < k; ++r) {
-                    const Bytes in = Bytes::load_lanes(
-                        rows + static_cast<std::ptrdiff_t>(x + r) * stride, lane_step);
-                    v[r] = Identity ? in : in.shuffle(mask) | fill;
+    for (size_t y0 = first; y0 < end; y0 += block) {
+        const size_t y1 = end - y0 < block ? end : y0 + block;
+        const std::ptrdiff_t low = static_cast<std::ptrdiff_t>(row_stride < 0 ? y1 - 1 : y0) *
+                                   row_stride;
+        const size_t bytes = (y1 - y0 - 1) * rows_apart + plan.reach;
+        for (size_t x0 = 0; x0 < whole; x0 += tile) {
+            const size_t width = whole - x0 < tile ? whole - x0 : tile;
+            for (size_t c = 0; c < width; ++c) {
+                const uint8_t *from = src + static_cast<std::ptrdiff_t>(x0 + c) * stride + low;
+                uint8_t *to = copied + c * kCopiedPitch;
+                size_t at = 0;
+                for (; at + 16 <= bytes; at += 16) {
+                    std::memcpy(to + at, from + at, 16);
                 }
-                transpose<Out>(v);
-                for (size_t r = 0; r < k; ++r) {
-                    v[r].store(dst + (y + r) * packed_row + x * Out);
+                if (at < bytes) {
+                    std::memcpy(to + at, from + at, bytes - at);
+                }
+            }
+            for (size_t y = y0; y < y1; y += k) {
+                const uint8_t *rows =
+                    copied + (static_cast<std::ptrdiff_t>(y) * row_stride + lowest - low);
+                for (size_t x = 0; x < width; x += step) {
+                    Bytes v[k];
+                    for (size_t r = 0; r < k; ++r) {
+                        const Bytes in = Bytes::load_lanes(rows + (x + r) * kCopiedPitch,
+                                                           k * kCopiedPitch);
+                        v[r] = Identity ? in : in.shuffle(mask) | fill;
+                    }
+                    transpose<Out>(v);
+                    for (size_t r = 0; r < k; ++r) {
+                        v[r].store(dst + (y + r) * packed_row + (x0 + x) * Out);
+                    }
                 }
             }
         }
     }
     // The pixels past the last whole vector, row by row.
-    for (size_t y = first; y + k <= end; y += k) {
-        for (size_t r = 0; r < k; ++r) {
-            pack_some(dst + (y + r) * packed_row,
-                      src + static_cast<std::ptrdiff_t>(y + r) * row_stride, whole, pixels, g);
-        }
+    for (size_t y = first; y < end; ++y) {
+        pack_some(dst + y * packed_row, src + static_cast<std::ptrdiff_t>(y) * row_stride, whole,
+                  pixels, g);
     }
 }
 
@@ -1111,31 +1141,24 @@ void pack_columns(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, s
         return;
     }
     // Rows are gathered k at a time, as a vector's pixels are by
-    // pack_shuffled, and a load may read into the `beyond` rows after its k
-    // in memory.
+    // pack_shuffled (from the copies of columns_steps, which loads may read
+    // past).
     const size_t k = plan.pixels;
-    const size_t head = row_stride < 0 ? plan.beyond : 0;
-    const size_t tail = row_stride < 0 ? 0 : plan.beyond;
-    if (rows < head + k + tail) {
-        pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
-        return;
-    }
-    const size_t end = head + (rows - head - tail) / k * k;
+    const size_t end = rows / k * k;
     switch (k) {
         case 16:
-            columns_of<1>(dst, src, row_stride, head, end, pixels, g, plan);
+            columns_of<1>(dst, src, row_stride, 0, end, pixels, g, plan);
             break;
         case 8:
-            columns_of<2>(dst, src, row_stride, head, end, pixels, g, plan);
+            columns_of<2>(dst, src, row_stride, 0, end, pixels, g, plan);
             break;
         case 4:
-            columns_of<4>(dst, src, row_stride, head, end, pixels, g, plan);
+            columns_of<4>(dst, src, row_stride, 0, end, pixels, g, plan);
             break;
         default:
-            columns_of<8>(dst, src, row_stride, head, end, pixels, g, plan);
+            columns_of<8>(dst, src, row_stride, 0, end, pixels, g, plan);
             break;
     }
-    pack_rows_plain(dst, src, row_stride, 0, head, pixels, g);
     pack_rows_plain(dst, src, row_stride, end, rows, pixels, g);
 }
 
