@@ -140,10 +140,7 @@ PackKernel pack_kernel(const Gather &g, const Kernels &kernels) {
     for (std::size_t b = 0; in_order && b < g.count; ++b) {
         in_order = g.offset[b] == static_cast<std::ptrdiff_t>(b * g.item);
     }
-    if (in_order) {
-        return copy_row;
-    }
-    return shuffles(g, g.pixel_stride, kShuffleSpan) ? kernels.pack_shuffled : kernels.pack_any;
+    return in_order ? copy_row : kernels.pack_any;
 }
 
 }  // namespace
@@ -165,12 +162,18 @@ SourceRows::SourceRows(const Source &source, const Kernels &kernels)
     kernel_ = pack_kernel(g, kernels);
     packed_already_ = kernel_ == copy_row &&
                       source_.row_stride == static_cast<std::ptrdiff_t>(packed_row_);
-    // Rows that are the array's columns (a transposed or rotated array): row
-    // by row, each pixel would come from a cache line of its own, which the
-    // next row needs again. Where the rows' pixels at one x lie within one
-    // vector's load, pack_columns reads them across the rows instead.
-    if (kernel_ == kernels.pack_any && source_.rows > 1 && shuffles(g, source_.row_stride, 16)) {
-        rows_kernel_ = kernels.pack_columns;
+    // Where a row's pixels are a fixed step apart, pack_shuffled gathers
+    // them by vectors. Rows that are the array's columns (a transposed or
+    // rotated array) are another matter: row by row, each pixel would come
+    // from a cache line of its own, which the next row needs again. Where
+    // the rows' pixels at one x lie within one vector's load, pack_columns
+    // reads them across the rows instead.
+    if (kernel_ == kernels.pack_any) {
+        if (shuffles(g, g.pixel_stride, kShuffleSpan)) {
+            rows_kernel_ = kernels.pack_shuffled;
+        } else if (source_.rows > 1 && shuffles(g, source_.row_stride, 16)) {
+            rows_kernel_ = kernels.pack_columns;
+        }
     }
 }
 

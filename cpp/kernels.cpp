@@ -815,7 +815,7 @@ void pack_some(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, co
 
 // Rows `begin` to `end` of `rows` packed rows (see PackRowsKernel), each
 // with pack_some.
-[[maybe_unused]] void pack_rows_plain(uint8_t *dst, const uint8_t *src,
+void pack_rows_plain(uint8_t *dst, const uint8_t *src,
                                       std::ptrdiff_t row_stride, size_t begin, size_t end,
                                       size_t pixels, const Gather &g) {
     const size_t packed_row = pixels * (g.count * g.item + g.fill);
@@ -997,12 +997,9 @@ size_t shuffled_steps(uint8_t *dst, const uint8_t *src, size_t begin, size_t end
     return x;
 }
 
-void pack_shuffled(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    ShufflePlan plan;
-    if (!plan_shuffle(g, g.pixel_stride, &plan)) {
-        pack_some(dst, src, 0, pixels, g);
-        return;
-    }
+// One row of pack_shuffled.
+void shuffled_row(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g,
+                  const ShufflePlan &plan) {
     // The pixels a load may read past its vector's lie after it in memory:
     // the vector's next pixels, or its previous ones when the row runs
     // backwards.
@@ -1029,6 +1026,22 @@ void pack_shuffled(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather
             break;
     }
     pack_some(dst, src, x, pixels, g);
+}
+
+// The plan is made once for all the rows: for a row of a few hundred
+// pixels, making it took as long as gathering them.
+void pack_shuffled(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t rows,
+                   size_t pixels, const Gather &g) {
+    ShufflePlan plan;
+    if (!plan_shuffle(g, g.pixel_stride, &plan)) {
+        pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
+        return;
+    }
+    const size_t packed_row = pixels * (g.count * g.item + g.fill);
+    for (size_t y = 0; y < rows; ++y) {
+        shuffled_row(dst + y * packed_row, src + static_cast<std::ptrdiff_t>(y) * row_stride,
+                     pixels, g, plan);
+    }
 }
 
 // Pixels gathered at each x of rows [y, y + k), k = 16 / Out: vector r holds
@@ -1164,8 +1177,9 @@ void pack_columns(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, s
 
 #else
 
-void pack_shuffled(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    pack_some(dst, src, 0, pixels, g);
+void pack_shuffled(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t rows,
+                   size_t pixels, const Gather &g) {
+    pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
 }
 
 // Columns a tile at a time, so that the lines a tile's columns load stay in

@@ -127,7 +127,7 @@ struct Kernels {
     // backwards (a mirrored row, every second pixel), the pixels of a
     // vector within kShuffleSpan bytes: each vector gathered from a few
     // loads by byte shuffles, whatever the bands' offsets.
-    PackKernel pack_shuffled;
+    PackRowsKernel pack_shuffled;
     // Rows whose pixels at one x lie within 16 bytes for the rows of a vector
     // (a transposed or rotated array, whose rows are the array's columns):
     // those rows at once, the pixels at each x in one load, transposed in
