@@ -160,7 +160,7 @@ ShuffleMask planar_mask(const Pattern &p, size_t bytes_per_pixel) {
 
 // ---------------------------------------------------------------------------
 // The way back: packing rows of arrays into Pillow's raw layout. Plain loops
-// first (tails, the scalar build, and pack_any everywhere).
+// first (tails and the scalar build).
 
 template <size_t Item>
 void pack_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, const Gather &g) {
@@ -174,23 +174,6 @@ void pack_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, c
         if (g.fill) {
             o[g.count * Item] = 255;
         }
-    }
-}
-
-void pack_any(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    switch (g.item) {
-        case 1:
-            pack_plain<1>(dst, src, 0, pixels, g);
-            break;
-        case 2:
-            pack_plain<2>(dst, src, 0, pixels, g);
-            break;
-        case 4:
-            pack_plain<4>(dst, src, 0, pixels, g);
-            break;
-        default:
-            pack_plain<8>(dst, src, 0, pixels, g);
-            break;
     }
 }
 
@@ -811,6 +794,10 @@ void pack_some(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, co
                     break;
             }
     }
+}
+
+void pack_any(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    pack_some(dst, src, 0, pixels, g);
 }
 
 // Rows `begin` to `end` of `rows` packed rows (see PackRowsKernel), each

@@ -7,11 +7,13 @@
 // to 4 bands of 1, 2, 4 or 8 bytes an array can present, that is every
 // channel offset within the pixel, channel steps of +-1, 0 and +-2 bands and
 // planar (one plane per band, read forwards and backwards), pixel steps of
-// +-P, +-(P + 1) and 0 for pixels of P samples, row steps positive, negative
-// and 0, widths 1 to 70 (every vector tail of every table) and heights 1 to
-// 3; the memory the view covers, and nothing more, lies flush against a
-// guard page at its end, then at its start. So do the chunks the rows are
-// packed into.
+// +-P, +-(P + 1), +-2P and 0 for pixels of P samples, every order of the
+// bands, row steps positive, negative and 0, widths 1 to 70 (every vector
+// tail of every table) and heights 1 to 3; and the views whose rows are
+// columns (transposed, rotated), at heights and widths around every block of
+// rows and tile of columns. The memory the view covers, and nothing more,
+// lies flush against a guard page at its end, then at its start. So do the
+// chunks the rows are packed into.
 //
 // The way in (Pillow's chunks to arrays, ArrayRows): every kernel's pixel
 // size and channel count, interleaved and planar, integer and float, at
@@ -201,7 +203,8 @@ std::vector<View> views(size_t count, size_t width, size_t height) {
         }
     }
     // Every order of the bands within pixels of `count` samples and of one
-    // more, a pixel or two apart, forwards and backwards.
+    // more, a pixel or two apart, forwards and backwards (the rows'
+    // direction is the views' above).
     if (n > 1) {
         std::vector<ptrdiff_t> order(count);
         for (ptrdiff_t b = 0; b < n; ++b) {
@@ -210,14 +213,11 @@ std::vector<View> views(size_t count, size_t width, size_t height) {
         do {
             for (ptrdiff_t samples = n; samples <= n + 1; ++samples) {
                 for (const ptrdiff_t pixel : {samples, -samples, 2 * samples, -2 * samples}) {
-                    const ptrdiff_t row = (pixel < 0 ? -pixel : pixel) * w;
-                    for (const ptrdiff_t rows : {row, -row}) {
-                        View v{{0, 0, 0, 0}, pixel, rows, "reordered"};
-                        for (ptrdiff_t b = 0; b < n; ++b) {
-                            v.band[b] = order[static_cast<size_t>(b)] + (samples - n);
-                        }
-                        found.push_back(v);
+                    View v{{0, 0, 0, 0}, pixel, (pixel < 0 ? -pixel : pixel) * w, "reordered"};
+                    for (ptrdiff_t b = 0; b < n; ++b) {
+                        v.band[b] = order[static_cast<size_t>(b)] + (samples - n);
                     }
+                    found.push_back(v);
                 }
             }
         } while (std::next_permutation(order.begin(), order.end()));
