@@ -704,12 +704,14 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 }
 
 
+void pack_some(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, const Gather &g);
+
 void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    pack_plain<1>(dst, src, 0, pixels, g);
+    pack_some(dst, src, 0, pixels, g);
 }
 
 void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    pack_plain<1>(dst, src, 0, pixels, g);
+    pack_some(dst, src, 0, pixels, g);
 }
 
 void pack_planes(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
@@ -893,6 +895,33 @@ struct ShufflePlan {
     return true;
 }
 
+// Each column's bytes for a block of rows are first copied to a buffer of
+// their own, at most this many bytes of each: a view of an array whose rows
+// are a power of two bytes (4 KiB, say) has its columns' cache lines all in
+// the same few sets of the cache, and read down the rows from where they lie,
+// a tile's worth of columns evicts one another before each is used whole.
+// Read once, in a line, each column is used whole; the transposes then read
+// the buffer, whose pitch spreads it over every set.
+constexpr size_t kCopiedBytes = 128;
+constexpr size_t kCopiedPitch = kCopiedBytes + 16;  // room for a load to read past
+
+// Copies the `bytes` bytes from `low` of each of the `width` columns from x0
+// (src + x * stride) to its row of `copied`.
+void copy_columns(uint8_t *copied, const uint8_t *src, std::ptrdiff_t stride, std::ptrdiff_t low,
+                  size_t x0, size_t width, size_t bytes) {
+    for (size_t c = 0; c < width; ++c) {
+        const uint8_t *from = src + static_cast<std::ptrdiff_t>(x0 + c) * stride + low;
+        uint8_t *to = copied + c * kCopiedPitch;
+        size_t at = 0;
+        for (; at + 16 <= bytes; at += 16) {
+            std::memcpy(to + at, from + at, 16);
+        }
+        if (at < bytes) {
+            std::memcpy(to + at, from + at, bytes - at);
+        }
+    }
+}
+
 #if defined(FASTPIL_ISA_NEON)
 
 // The x86 tables' Bytes for NEON: tbl zeroes the bytes an index of 0xff
@@ -1051,16 +1080,6 @@ void transpose(Bytes *v) {
     }
 }
 
-// Each column's bytes for a block of rows are first copied to a buffer of
-// their own, at most this many bytes of each: a view of an array whose rows
-// are a power of two bytes (4 KiB, say) has its columns' cache lines all in
-// the same few sets of the cache, and read down the rows from where they lie,
-// a tile's worth of columns evicts one another before each is used whole.
-// Read once, in a line, each column is used whole; the transposes then read
-// the buffer, whose pitch spreads it over every set.
-constexpr size_t kCopiedBytes = 128;
-constexpr size_t kCopiedPitch = kCopiedBytes + 16;  // room for a load to read past
-
 template <size_t Out, bool Identity>
 void columns_steps(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t first,
                    size_t end, size_t pixels, const Gather &g, const ShufflePlan &plan) {
@@ -1087,17 +1106,7 @@ void columns_steps(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, 
         const size_t bytes = (y1 - y0 - 1) * rows_apart + plan.reach;
         for (size_t x0 = 0; x0 < whole; x0 += tile) {
             const size_t width = whole - x0 < tile ? whole - x0 : tile;
-            for (size_t c = 0; c < width; ++c) {
-                const uint8_t *from = src + static_cast<std::ptrdiff_t>(x0 + c) * stride + low;
-                uint8_t *to = copied + c * kCopiedPitch;
-                size_t at = 0;
-                for (; at + 16 <= bytes; at += 16) {
-                    std::memcpy(to + at, from + at, 16);
-                }
-                if (at < bytes) {
-                    std::memcpy(to + at, from + at, bytes - at);
-                }
-            }
+            copy_columns(copied, src, stride, low, x0, width, bytes);
             for (size_t y = y0; y < y1; y += k) {
                 const uint8_t *rows =
                     copied + (static_cast<std::ptrdiff_t>(y) * row_stride + lowest - low);
@@ -1169,19 +1178,40 @@ void pack_shuffled(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, 
     pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
 }
 
-// Columns a tile at a time, so that the lines a tile's columns load stay in
-// L1 from one row to the next.
-constexpr size_t kColumnTile = 64;
-
+// As the vector tables do, each column's bytes for a block of rows copied
+// first; each row then packed by the plain loop from the copies.
 void pack_columns(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t rows,
                   size_t pixels, const Gather &g) {
+    constexpr size_t tile = 64;
     const size_t out = g.count * g.item + g.fill;
-    for (size_t tile = 0; tile < pixels; tile += kColumnTile) {
-        const size_t width = pixels - tile < kColumnTile ? pixels - tile : kColumnTile;
-        const uint8_t *from = src + static_cast<std::ptrdiff_t>(tile) * g.pixel_stride;
-        for (size_t y = 0; y < rows; ++y) {
-            pack_some(dst + (y * pixels + tile) * out,
-                      from + static_cast<std::ptrdiff_t>(y) * row_stride, 0, width, g);
+    const size_t rows_apart = static_cast<size_t>(row_stride < 0 ? -row_stride : row_stride);
+    size_t reach = 0;
+    for (size_t b = 0; b < g.count; ++b) {
+        const size_t end = static_cast<size_t>(g.offset[b]) + g.item;
+        reach = end > reach ? end : reach;
+    }
+    if (rows_apart == 0 || reach > kCopiedBytes) {
+        pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
+        return;
+    }
+    alignas(16) uint8_t copied[tile * kCopiedPitch];
+    const size_t block = (kCopiedBytes - reach) / rows_apart + 1;
+    Gather from_copies = g;
+    from_copies.pixel_stride = kCopiedPitch;
+    const size_t packed_row = pixels * out;
+    for (size_t y0 = 0; y0 < rows; y0 += block) {
+        const size_t y1 = rows - y0 < block ? rows : y0 + block;
+        const std::ptrdiff_t low = static_cast<std::ptrdiff_t>(row_stride < 0 ? y1 - 1 : y0) *
+                                   row_stride;
+        const size_t bytes = (y1 - y0 - 1) * rows_apart + reach;
+        for (size_t x0 = 0; x0 < pixels; x0 += tile) {
+            const size_t width = pixels - x0 < tile ? pixels - x0 : tile;
+            copy_columns(copied, src, g.pixel_stride, low, x0, width, bytes);
+            for (size_t y = y0; y < y1; ++y) {
+                pack_some(dst + y * packed_row + x0 * out,
+                          copied + (static_cast<std::ptrdiff_t>(y) * row_stride - low), 0, width,
+                          from_copies);
+            }
         }
     }
 }
