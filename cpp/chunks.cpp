@@ -106,6 +106,22 @@ bool offsets_within(const Gather &g, std::ptrdiff_t limit) {
     return true;
 }
 
+// Whether the packed pixels of one 16-byte vector (see kernels.hpp), read
+// `stride` bytes apart, span at most `span` bytes of the array.
+bool shuffles(const Gather &g, std::ptrdiff_t stride, std::size_t span) {
+    const std::size_t out = g.count * g.item + g.fill;
+    if (stride == 0 || out > 8 || 16 % out != 0 || !offsets_within(g, kShuffleSpan)) {
+        return false;
+    }
+    const std::size_t step = static_cast<std::size_t>(stride < 0 ? -stride : stride);
+    std::size_t reach = 0;
+    for (std::size_t b = 0; b < g.count; ++b) {
+        const std::size_t end = static_cast<std::size_t>(g.offset[b]) + g.item;
+        reach = end > reach ? end : reach;
+    }
+    return step <= span && (16 / out - 1) * step + reach <= span;
+}
+
 // The fastest kernel that packs `g`: the vectorised ones for bytes in the
 // layouts they handle, a row copy where the array's rows are the packed
 // rows already, the plain loop for the rest.
@@ -146,10 +162,28 @@ SourceRows::SourceRows(const Source &source, const Kernels &kernels)
     kernel_ = pack_kernel(g, kernels);
     packed_already_ = kernel_ == copy_row &&
                       source_.row_stride == static_cast<std::ptrdiff_t>(packed_row_);
-    packing_ = packed_already_        ? Packing::in_place
-               : kernel_ == copy_row  ? Packing::row_copy
-               : kernel_ == kernels.pack_any ? Packing::plain
-                                      : Packing::vector;
+    // Where a row's pixels are a fixed step apart, pack_shuffled gathers
+    // them by vectors. Rows that are the array's columns (a transposed or
+    // rotated array) are another matter: row by row, each pixel would come
+    // from a cache line of its own, which the next row needs again. Where
+    // the rows' pixels at one x lie within one vector's load, pack_columns
+    // reads them across the rows instead.
+    if (kernel_ == kernels.pack_any) {
+        if (shuffles(g, g.pixel_stride, kShuffleSpan)) {
+            rows_kernel_ = kernels.pack_shuffled;
+        } else if (source_.rows > 1 && shuffles(g, source_.row_stride, 16)) {
+            rows_kernel_ = kernels.pack_columns;
+        }
+    }
+    if (packed_already_) {
+        packing_ = Packing::in_place;
+    } else if (kernel_ == copy_row) {
+        packing_ = Packing::row_copy;
+    } else if (rows_kernel_ != nullptr || kernel_ != kernels.pack_any) {
+        packing_ = Packing::vector;
+    } else {
+        packing_ = Packing::plain;
+    }
 }
 
 Claim SourceRows::claim_room(std::size_t room) {
@@ -163,6 +197,13 @@ Claim SourceRows::claim_room(std::size_t room) {
 }
 
 void SourceRows::fill(const Claim &claim, std::uint8_t *chunk) const {
+    if (rows_kernel_ != nullptr) {
+        rows_kernel_(chunk,
+                     source_.first_row +
+                         static_cast<std::ptrdiff_t>(claim.first) * source_.row_stride,
+                     source_.row_stride, claim.count, source_.pixels, source_.gather);
+        return;
+    }
     for (std::size_t i = 0; i < claim.count; ++i) {
         const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(claim.first + i);
         kernel_(chunk + i * packed_row_, source_.first_row + y * source_.row_stride,

@@ -133,6 +133,7 @@ private:
     bool packed_already_;
     Packing packing_;
     PackKernel kernel_;
+    PackRowsKernel rows_kernel_ = nullptr;  // packs whole claims, when not null
     std::size_t packed_row_;
     std::size_t claimed_ = 0;
 };

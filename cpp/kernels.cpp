@@ -112,13 +112,13 @@ void split_any(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Pat
 // ---------------------------------------------------------------------------
 // x86: byte shuffles whose masks are built from the pattern once per chunk.
 
-#if defined(FASTPIL_ISA_SSSE3) || defined(FASTPIL_ISA_AVX2)
-
-// A pshufb mask for one 16-byte group: output byte `slot` takes input byte
-// `mask[slot]`, or is zeroed by -1.
+// A pshufb (or NEON tbl) mask for one 16-byte group: output byte `slot`
+// takes input byte `mask[slot]`, or is zeroed by -1.
 struct ShuffleMask {
     alignas(16) signed char bytes[16];
 };
+
+#if defined(FASTPIL_ISA_SSSE3) || defined(FASTPIL_ISA_AVX2)
 
 // Output byte `pixel * out + channel` <- input byte `pixel * 4 + index[channel]`,
 // for the 4 pixels of a 16-byte group; the rest are zeroed.
@@ -160,7 +160,7 @@ ShuffleMask planar_mask(const Pattern &p, size_t bytes_per_pixel) {
 
 // ---------------------------------------------------------------------------
 // The way back: packing rows of arrays into Pillow's raw layout. Plain loops
-// first (tails, the scalar build, and pack_any everywhere).
+// first (tails and the scalar build).
 
 template <size_t Item>
 void pack_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, const Gather &g) {
@@ -174,23 +174,6 @@ void pack_plain(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, c
         if (g.fill) {
             o[g.count * Item] = 255;
         }
-    }
-}
-
-void pack_any(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    switch (g.item) {
-        case 1:
-            pack_plain<1>(dst, src, 0, pixels, g);
-            break;
-        case 2:
-            pack_plain<2>(dst, src, 0, pixels, g);
-            break;
-        case 4:
-            pack_plain<4>(dst, src, 0, pixels, g);
-            break;
-        default:
-            pack_plain<8>(dst, src, 0, pixels, g);
-            break;
     }
 }
 
@@ -249,9 +232,41 @@ struct Bytes {
         return {_mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i *>(m.bytes)))};
     }
     static Bytes words(uint32_t word) { return {_mm256_set1_epi32(static_cast<int>(word))}; }
+    // 16 bytes from `p` and 16 from `p + step`, one a lane.
+    static Bytes load_lanes(const uint8_t *p, std::ptrdiff_t step) {
+        const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+        const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + step));
+        return {_mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1)};
+    }
     void store(uint8_t *p) const { _mm256_storeu_si256(reinterpret_cast<__m256i *>(p), v); }
     Bytes shuffle(Bytes m) const { return {_mm256_shuffle_epi8(v, m.v)}; }
     Bytes operator|(Bytes b) const { return {_mm256_or_si256(v, b.v)}; }
+    // The elements of `Width` bytes of the low (high) halves of each lane of
+    // this and `b`, interleaved.
+    template <size_t Width>
+    Bytes zip_low(Bytes b) const {
+        if constexpr (Width == 1) {
+            return {_mm256_unpacklo_epi8(v, b.v)};
+        } else if constexpr (Width == 2) {
+            return {_mm256_unpacklo_epi16(v, b.v)};
+        } else if constexpr (Width == 4) {
+            return {_mm256_unpacklo_epi32(v, b.v)};
+        } else {
+            return {_mm256_unpacklo_epi64(v, b.v)};
+        }
+    }
+    template <size_t Width>
+    Bytes zip_high(Bytes b) const {
+        if constexpr (Width == 1) {
+            return {_mm256_unpackhi_epi8(v, b.v)};
+        } else if constexpr (Width == 2) {
+            return {_mm256_unpackhi_epi16(v, b.v)};
+        } else if constexpr (Width == 4) {
+            return {_mm256_unpackhi_epi32(v, b.v)};
+        } else {
+            return {_mm256_unpackhi_epi64(v, b.v)};
+        }
+    }
 };
 #else
 struct Bytes {
@@ -264,9 +279,34 @@ struct Bytes {
         return {_mm_load_si128(reinterpret_cast<const __m128i *>(m.bytes))};
     }
     static Bytes words(uint32_t word) { return {_mm_set1_epi32(static_cast<int>(word))}; }
+    static Bytes load_lanes(const uint8_t *p, std::ptrdiff_t) { return load(p); }
     void store(uint8_t *p) const { _mm_storeu_si128(reinterpret_cast<__m128i *>(p), v); }
     Bytes shuffle(Bytes m) const { return {_mm_shuffle_epi8(v, m.v)}; }
     Bytes operator|(Bytes b) const { return {_mm_or_si128(v, b.v)}; }
+    template <size_t Width>
+    Bytes zip_low(Bytes b) const {
+        if constexpr (Width == 1) {
+            return {_mm_unpacklo_epi8(v, b.v)};
+        } else if constexpr (Width == 2) {
+            return {_mm_unpacklo_epi16(v, b.v)};
+        } else if constexpr (Width == 4) {
+            return {_mm_unpacklo_epi32(v, b.v)};
+        } else {
+            return {_mm_unpacklo_epi64(v, b.v)};
+        }
+    }
+    template <size_t Width>
+    Bytes zip_high(Bytes b) const {
+        if constexpr (Width == 1) {
+            return {_mm_unpackhi_epi8(v, b.v)};
+        } else if constexpr (Width == 2) {
+            return {_mm_unpackhi_epi16(v, b.v)};
+        } else if constexpr (Width == 4) {
+            return {_mm_unpackhi_epi32(v, b.v)};
+        } else {
+            return {_mm_unpackhi_epi64(v, b.v)};
+        }
+    }
 };
 #endif
 
@@ -664,16 +704,516 @@ void split_2(uint8_t *const *dst, const uint8_t *src, size_t pixels, const Patte
 }
 
 
+void pack_some(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, const Gather &g);
+
 void pack_3_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    pack_plain<1>(dst, src, 0, pixels, g);
+    pack_some(dst, src, 0, pixels, g);
 }
 
 void pack_4_to_4(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
-    pack_plain<1>(dst, src, 0, pixels, g);
+    pack_some(dst, src, 0, pixels, g);
 }
 
 void pack_planes(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
     pack_planes_plain(dst, src, 0, pixels, g);
+}
+
+#endif
+
+// ---------------------------------------------------------------------------
+// The way back for views whose pixels are not where the kernels above want
+// them: mirrored rows, every second pixel, the columns of a transposed or
+// rotated array.
+
+// The plain loop with the pixel's shape fixed at compile time, for the
+// shapes arrays have: each pixel then costs a few moves. The vector kernels'
+// tails, and the whole of them in the scalar build.
+template <size_t Item, size_t Count, bool Fill>
+void pack_fixed(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels,
+                const Gather &g) {
+    constexpr size_t out = Count * Item + (Fill ? 1 : 0);
+    const std::ptrdiff_t stride = g.pixel_stride;
+    std::ptrdiff_t offset[Count];
+    for (size_t b = 0; b < Count; ++b) {
+        offset[b] = g.offset[b];
+    }
+    for (size_t x = begin; x < pixels; ++x) {
+        const uint8_t *in = src + static_cast<std::ptrdiff_t>(x) * stride;
+        uint8_t *o = dst + x * out;
+        for (size_t b = 0; b < Count; ++b) {
+            std::memcpy(o + b * Item, in + offset[b], Item);
+        }
+        if constexpr (Fill) {
+            o[Count * Item] = 255;
+        }
+    }
+}
+
+void pack_some(uint8_t *dst, const uint8_t *src, size_t begin, size_t pixels, const Gather &g) {
+    if (g.fill) {
+        if (g.count == 3) {
+            pack_fixed<1, 3, true>(dst, src, begin, pixels, g);
+        } else {
+            pack_plain<1>(dst, src, begin, pixels, g);
+        }
+        return;
+    }
+    switch (g.item * 8 + g.count) {
+        case 1 * 8 + 1:
+            pack_fixed<1, 1, false>(dst, src, begin, pixels, g);
+            break;
+        case 1 * 8 + 2:
+            pack_fixed<1, 2, false>(dst, src, begin, pixels, g);
+            break;
+        case 1 * 8 + 3:
+            pack_fixed<1, 3, false>(dst, src, begin, pixels, g);
+            break;
+        case 1 * 8 + 4:
+            pack_fixed<1, 4, false>(dst, src, begin, pixels, g);
+            break;
+        case 2 * 8 + 1:
+            pack_fixed<2, 1, false>(dst, src, begin, pixels, g);
+            break;
+        case 4 * 8 + 1:
+            pack_fixed<4, 1, false>(dst, src, begin, pixels, g);
+            break;
+        case 8 * 8 + 1:
+            pack_fixed<8, 1, false>(dst, src, begin, pixels, g);
+            break;
+        default:
+            switch (g.item) {
+                case 1:
+                    pack_plain<1>(dst, src, begin, pixels, g);
+                    break;
+                case 2:
+                    pack_plain<2>(dst, src, begin, pixels, g);
+                    break;
+                case 4:
+                    pack_plain<4>(dst, src, begin, pixels, g);
+                    break;
+                default:
+                    pack_plain<8>(dst, src, begin, pixels, g);
+                    break;
+            }
+    }
+}
+
+void pack_any(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g) {
+    pack_some(dst, src, 0, pixels, g);
+}
+
+// Rows `begin` to `end` of `rows` packed rows (see PackRowsKernel), each
+// with pack_some.
+void pack_rows_plain(uint8_t *dst, const uint8_t *src,
+                                      std::ptrdiff_t row_stride, size_t begin, size_t end,
+                                      size_t pixels, const Gather &g) {
+    const size_t packed_row = pixels * (g.count * g.item + g.fill);
+    for (size_t y = begin; y < end; ++y) {
+        pack_some(dst + y * packed_row, src + static_cast<std::ptrdiff_t>(y) * row_stride, 0,
+                  pixels, g);
+    }
+}
+
+// How a vector of 16 / out packed pixels of `out` bytes is gathered from
+// pixels `stride` bytes apart (forwards, or backwards when negative) by byte
+// shuffles: from `loads` loads of 16 bytes at `window[j]` bytes from the
+// lowest pixel's start, shuffled by mask[j] and OR-ed together, and with
+// `fill`. The loads cover the bytes from the lowest pixel's first to the
+// highest pixel's last, and no others, unless that is less than 16 bytes:
+// a load then reads past the highest pixel, into the `beyond` pixels after
+// it (in memory) that it reaches.
+struct ShufflePlan {
+    ShuffleMask mask[kShuffleSpan / 16];
+    ShuffleMask fill;
+    std::ptrdiff_t window[kShuffleSpan / 16];
+    size_t loads;
+    size_t pixels;  // 16 / out
+    size_t reach;   // bytes of a pixel, from its first to its last read
+    size_t beyond;
+    bool identity;  // one load, the bytes in order, no fill: no shuffle needed
+};
+
+// False when the vector's pixels do not fit the plan (see kernels.hpp).
+// Offsets are not negative (SourceRows counts them from the lowest band).
+[[maybe_unused]] bool plan_shuffle(const Gather &g, std::ptrdiff_t stride,
+                                   ShufflePlan *plan) {
+    const size_t out = g.count * g.item + g.fill;
+    if (stride == 0 || out > 8 || 16 % out != 0) {
+        return false;
+    }
+    const size_t k = 16 / out;
+    const size_t step = static_cast<size_t>(stride < 0 ? -stride : stride);
+    size_t reach = 0;
+    for (size_t b = 0; b < g.count; ++b) {
+        const size_t end = static_cast<size_t>(g.offset[b]) + g.item;
+        reach = end > reach ? end : reach;
+    }
+    if (step > kShuffleSpan || reach > kShuffleSpan) {
+        return false;
+    }
+    const size_t span = (k - 1) * step + reach;
+    if (span > kShuffleSpan) {
+        return false;
+    }
+    plan->pixels = k;
+    plan->reach = reach;
+    plan->loads = (span + 15) / 16;
+    for (size_t j = 0; j < plan->loads; ++j) {
+        const size_t at = span < 16 || 16 * j + 16 <= span ? 16 * j : span - 16;
+        plan->window[j] = static_cast<std::ptrdiff_t>(at);
+        for (size_t slot = 0; slot < 16; ++slot) {
+            plan->mask[j].bytes[slot] = -1;
+        }
+    }
+    plan->identity = plan->loads == 1 && !g.fill;
+    for (size_t p = 0; p < k; ++p) {
+        const size_t q = stride < 0 ? k - 1 - p : p;  // the pixel's place in memory
+        for (size_t c = 0; c < out; ++c) {
+            const size_t slot = p * out + c;
+            plan->fill.bytes[slot] = 0;
+            if (c >= g.count * g.item) {
+                plan->fill.bytes[slot] = -1;
+                continue;
+            }
+            const size_t at = q * step + static_cast<size_t>(g.offset[c / g.item]) + c % g.item;
+            size_t j = 0;
+            while (!(at < static_cast<size_t>(plan->window[j]) + 16)) {
+                ++j;
+            }
+            const size_t index = at - static_cast<size_t>(plan->window[j]);
+            plan->mask[j].bytes[slot] = static_cast<signed char>(index);
+            plan->identity = plan->identity && index == slot;
+        }
+    }
+    // A load of fewer bytes than it covers reads on to byte 15: into the
+    // pixel after the vector's whose last byte reaches that far.
+    plan->beyond = 0;
+    if (span < 16) {
+        const size_t reaching = (16 - reach + step - 1) / step;
+        plan->beyond = reaching > k - 1 ? reaching - (k - 1) : 0;
+    }
+    return true;
+}
+
+// Each column's bytes for a block of rows are first copied to a buffer of
+// their own, at most this many bytes of each: a view of an array whose rows
+// are a power of two bytes (4 KiB, say) has its columns' cache lines all in
+// the same few sets of the cache, and read down the rows from where they lie,
+// a tile's worth of columns evicts one another before each is used whole.
+// Read once, in a line, each column is used whole; the transposes then read
+// the buffer, whose pitch spreads it over every set.
+constexpr size_t kCopiedBytes = 128;
+constexpr size_t kCopiedPitch = kCopiedBytes + 16;  // room for a load to read past
+
+// Copies the `bytes` bytes from `low` of each of the `width` columns from x0
+// (src + x * stride) to its row of `copied`.
+void copy_columns(uint8_t *copied, const uint8_t *src, std::ptrdiff_t stride, std::ptrdiff_t low,
+                  size_t x0, size_t width, size_t bytes) {
+    for (size_t c = 0; c < width; ++c) {
+        const uint8_t *from = src + static_cast<std::ptrdiff_t>(x0 + c) * stride + low;
+        uint8_t *to = copied + c * kCopiedPitch;
+        size_t at = 0;
+        for (; at + 16 <= bytes; at += 16) {
+            std::memcpy(to + at, from + at, 16);
+        }
+        if (at < bytes) {
+            std::memcpy(to + at, from + at, bytes - at);
+        }
+    }
+}
+
+#if defined(FASTPIL_ISA_NEON)
+
+// The x86 tables' Bytes for NEON: tbl zeroes the bytes an index of 0xff
+// (-1) names, as pshufb does.
+struct Bytes {
+    static constexpr size_t size = 16;
+    uint8x16_t v;
+    static Bytes load(const uint8_t *p) { return {vld1q_u8(p)}; }
+    static Bytes load_lanes(const uint8_t *p, std::ptrdiff_t) { return load(p); }
+    static Bytes mask(const ShuffleMask &m) {
+        return {vld1q_u8(reinterpret_cast<const uint8_t *>(m.bytes))};
+    }
+    void store(uint8_t *p) const { vst1q_u8(p, v); }
+    Bytes shuffle(Bytes m) const { return {vqtbl1q_u8(v, m.v)}; }
+    Bytes operator|(Bytes b) const { return {vorrq_u8(v, b.v)}; }
+    template <size_t Width>
+    Bytes zip_low(Bytes b) const {
+        if constexpr (Width == 1) {
+            return {vzip1q_u8(v, b.v)};
+        } else if constexpr (Width == 2) {
+            return {vreinterpretq_u8_u16(
+                vzip1q_u16(vreinterpretq_u16_u8(v), vreinterpretq_u16_u8(b.v)))};
+        } else if constexpr (Width == 4) {
+            return {vreinterpretq_u8_u32(
+                vzip1q_u32(vreinterpretq_u32_u8(v), vreinterpretq_u32_u8(b.v)))};
+        } else {
+            return {vreinterpretq_u8_u64(
+                vzip1q_u64(vreinterpretq_u64_u8(v), vreinterpretq_u64_u8(b.v)))};
+        }
+    }
+    template <size_t Width>
+    Bytes zip_high(Bytes b) const {
+        if constexpr (Width == 1) {
+            return {vzip2q_u8(v, b.v)};
+        } else if constexpr (Width == 2) {
+            return {vreinterpretq_u8_u16(
+                vzip2q_u16(vreinterpretq_u16_u8(v), vreinterpretq_u16_u8(b.v)))};
+        } else if constexpr (Width == 4) {
+            return {vreinterpretq_u8_u32(
+                vzip2q_u32(vreinterpretq_u32_u8(v), vreinterpretq_u32_u8(b.v)))};
+        } else {
+            return {vreinterpretq_u8_u64(
+                vzip2q_u64(vreinterpretq_u64_u8(v), vreinterpretq_u64_u8(b.v)))};
+        }
+    }
+};
+
+#endif
+
+#if defined(FASTPIL_ISA_SSSE3) || defined(FASTPIL_ISA_AVX2) || defined(FASTPIL_ISA_NEON)
+
+// Each 16-byte lane of a vector is one plan's 16 bytes; lane i's pixels
+// follow lane i - 1's.
+constexpr size_t kLanes = Bytes::size / 16;
+
+// The vector of the plan's pixels whose lowest starts at `base`, lane i's at
+// base + i * lane_step.
+template <size_t Loads>
+Bytes gather_vector(const uint8_t *base, std::ptrdiff_t lane_step, const Bytes *mask,
+                    const std::ptrdiff_t *window, Bytes fill) {
+    Bytes v = fill;
+    for (size_t j = 0; j < Loads; ++j) {
+        v = v | Bytes::load_lanes(base + window[j], lane_step).shuffle(mask[j]);
+    }
+    return v;
+}
+
+// Pixels `begin` on, a vector at a time, while the vector ends by `end`;
+// returns where it stopped.
+template <size_t Loads>
+size_t shuffled_steps(uint8_t *dst, const uint8_t *src, size_t begin, size_t end,
+                      const Gather &g, const ShufflePlan &plan) {
+    Bytes mask[Loads];
+    for (size_t j = 0; j < Loads; ++j) {
+        mask[j] = Bytes::mask(plan.mask[j]);
+    }
+    const Bytes fill = Bytes::mask(plan.fill);
+    const size_t k = plan.pixels;
+    const size_t out = 16 / k;
+    const std::ptrdiff_t stride = g.pixel_stride;
+    const std::ptrdiff_t lane_step = static_cast<std::ptrdiff_t>(k) * stride;
+    // From a vector's first pixel to its lowest in memory.
+    const std::ptrdiff_t lowest = stride < 0 ? static_cast<std::ptrdiff_t>(k - 1) * stride : 0;
+    size_t x = begin;
+    for (; x + k * kLanes <= end; x += k * kLanes) {
+        const uint8_t *base = src + static_cast<std::ptrdiff_t>(x) * stride + lowest;
+        gather_vector<Loads>(base, lane_step, mask, plan.window, fill).store(dst + x * out);
+    }
+    return x;
+}
+
+// One row of pack_shuffled.
+void shuffled_row(uint8_t *dst, const uint8_t *src, size_t pixels, const Gather &g,
+                  const ShufflePlan &plan) {
+    // The pixels a load may read past its vector's lie after it in memory:
+    // the vector's next pixels, or its previous ones when the row runs
+    // backwards.
+    const size_t head = g.pixel_stride < 0 ? plan.beyond : 0;
+    const size_t tail = g.pixel_stride < 0 ? 0 : plan.beyond;
+    if (pixels <= head + tail) {
+        pack_some(dst, src, 0, pixels, g);
+        return;
+    }
+    pack_some(dst, src, 0, head, g);
+    size_t x = head;
+    switch (plan.loads) {
+        case 1:
+            x = shuffled_steps<1>(dst, src, head, pixels - tail, g, plan);
+            break;
+        case 2:
+            x = shuffled_steps<2>(dst, src, head, pixels - tail, g, plan);
+            break;
+        case 3:
+            x = shuffled_steps<3>(dst, src, head, pixels - tail, g, plan);
+            break;
+        default:
+            x = shuffled_steps<4>(dst, src, head, pixels - tail, g, plan);
+            break;
+    }
+    pack_some(dst, src, x, pixels, g);
+}
+
+// The plan is made once for all the rows: for a row of a few hundred
+// pixels, making it took as long as gathering them.
+void pack_shuffled(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t rows,
+                   size_t pixels, const Gather &g) {
+    ShufflePlan plan;
+    if (!plan_shuffle(g, g.pixel_stride, &plan)) {
+        pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
+        return;
+    }
+    const size_t packed_row = pixels * (g.count * g.item + g.fill);
+    for (size_t y = 0; y < rows; ++y) {
+        shuffled_row(dst + y * packed_row, src + static_cast<std::ptrdiff_t>(y) * row_stride,
+                     pixels, g, plan);
+    }
+}
+
+// Pixels gathered at each x of rows [y, y + k), k = 16 / Out: vector r holds
+// the pixel at x + r of each row (and lane i that at x + r + i * k), so that
+// after a transpose of k x k elements of Out bytes, vector r holds row y + r's
+// pixels x to x + k * kLanes. log2(k) rounds of the same interleave
+// transpose a square of 2**n elements.
+template <size_t Out>
+void transpose(Bytes *v) {
+    constexpr size_t k = 16 / Out;
+    for (size_t round = 1; round < k; round *= 2) {
+        Bytes t[k];
+        for (size_t i = 0; i < k / 2; ++i) {
+            t[2 * i] = v[i].template zip_low<Out>(v[i + k / 2]);
+            t[2 * i + 1] = v[i].template zip_high<Out>(v[i + k / 2]);
+        }
+        for (size_t i = 0; i < k; ++i) {
+            v[i] = t[i];
+        }
+    }
+}
+
+template <size_t Out, bool Identity>
+void columns_steps(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t first,
+                   size_t end, size_t pixels, const Gather &g, const ShufflePlan &plan) {
+    constexpr size_t k = 16 / Out;
+    constexpr size_t step = k * kLanes;
+    // Columns a tile: a cache line of each packed row, at least a vector.
+    constexpr size_t tile = step > 64 / Out ? step : 64 / Out;
+    alignas(16) uint8_t copied[tile * kCopiedPitch] = {};
+    const Bytes mask = Bytes::mask(plan.mask[0]);
+    const Bytes fill = Bytes::mask(plan.fill);
+    const std::ptrdiff_t stride = g.pixel_stride;
+    const size_t rows_apart = static_cast<size_t>(row_stride < 0 ? -row_stride : row_stride);
+    // Whole vectors of rows whose bytes in a column fit in kCopiedBytes: at
+    // least one, since one spans at most 16.
+    const size_t block = ((kCopiedBytes - plan.reach) / rows_apart + 1) / k * k;
+    const std::ptrdiff_t lowest =
+        row_stride < 0 ? static_cast<std::ptrdiff_t>(k - 1) * row_stride : 0;
+    const size_t packed_row = pixels * Out;
+    const size_t whole = pixels / step * step;
+    for (size_t y0 = first; y0 < end; y0 += block) {
+        const size_t y1 = end - y0 < block ? end : y0 + block;
+        const std::ptrdiff_t low = static_cast<std::ptrdiff_t>(row_stride < 0 ? y1 - 1 : y0) *
+                                   row_stride;
+        const size_t bytes = (y1 - y0 - 1) * rows_apart + plan.reach;
+        for (size_t x0 = 0; x0 < whole; x0 += tile) {
+            const size_t width = whole - x0 < tile ? whole - x0 : tile;
+            copy_columns(copied, src, stride, low, x0, width, bytes);
+            for (size_t y = y0; y < y1; y += k) {
+                const uint8_t *rows =
+                    copied + (static_cast<std::ptrdiff_t>(y) * row_stride + lowest - low);
+                for (size_t x = 0; x < width; x += step) {
+                    Bytes v[k];
+                    for (size_t r = 0; r < k; ++r) {
+                        const Bytes in = Bytes::load_lanes(rows + (x + r) * kCopiedPitch,
+                                                           k * kCopiedPitch);
+                        v[r] = Identity ? in : in.shuffle(mask) | fill;
+                    }
+                    transpose<Out>(v);
+                    for (size_t r = 0; r < k; ++r) {
+                        v[r].store(dst + (y + r) * packed_row + (x0 + x) * Out);
+                    }
+                }
+            }
+        }
+    }
+    // The pixels past the last whole vector, row by row.
+    for (size_t y = first; y < end; ++y) {
+        pack_some(dst + y * packed_row, src + static_cast<std::ptrdiff_t>(y) * row_stride, whole,
+                  pixels, g);
+    }
+}
+
+template <size_t Out>
+void columns_of(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t first,
+                size_t end, size_t pixels, const Gather &g, const ShufflePlan &plan) {
+    if (plan.identity) {
+        columns_steps<Out, true>(dst, src, row_stride, first, end, pixels, g, plan);
+    } else {
+        columns_steps<Out, false>(dst, src, row_stride, first, end, pixels, g, plan);
+    }
+}
+
+void pack_columns(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t rows,
+                  size_t pixels, const Gather &g) {
+    ShufflePlan plan;
+    if (!plan_shuffle(g, row_stride, &plan) || plan.loads != 1) {
+        pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
+        return;
+    }
+    // Rows are gathered k at a time, as a vector's pixels are by
+    // pack_shuffled (from the copies of columns_steps, which loads may read
+    // past).
+    const size_t k = plan.pixels;
+    const size_t end = rows / k * k;
+    switch (k) {
+        case 16:
+            columns_of<1>(dst, src, row_stride, 0, end, pixels, g, plan);
+            break;
+        case 8:
+            columns_of<2>(dst, src, row_stride, 0, end, pixels, g, plan);
+            break;
+        case 4:
+            columns_of<4>(dst, src, row_stride, 0, end, pixels, g, plan);
+            break;
+        default:
+            columns_of<8>(dst, src, row_stride, 0, end, pixels, g, plan);
+            break;
+    }
+    pack_rows_plain(dst, src, row_stride, end, rows, pixels, g);
+}
+
+#else
+
+void pack_shuffled(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t rows,
+                   size_t pixels, const Gather &g) {
+    pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
+}
+
+// As the vector tables do, each column's bytes for a block of rows copied
+// first; each row then packed by the plain loop from the copies.
+void pack_columns(uint8_t *dst, const uint8_t *src, std::ptrdiff_t row_stride, size_t rows,
+                  size_t pixels, const Gather &g) {
+    constexpr size_t tile = 64;
+    const size_t out = g.count * g.item + g.fill;
+    const size_t rows_apart = static_cast<size_t>(row_stride < 0 ? -row_stride : row_stride);
+    size_t reach = 0;
+    for (size_t b = 0; b < g.count; ++b) {
+        const size_t end = static_cast<size_t>(g.offset[b]) + g.item;
+        reach = end > reach ? end : reach;
+    }
+    if (rows_apart == 0 || reach > kCopiedBytes) {
+        pack_rows_plain(dst, src, row_stride, 0, rows, pixels, g);
+        return;
+    }
+    alignas(16) uint8_t copied[tile * kCopiedPitch];
+    const size_t block = (kCopiedBytes - reach) / rows_apart + 1;
+    Gather from_copies = g;
+    from_copies.pixel_stride = kCopiedPitch;
+    const size_t packed_row = pixels * out;
+    for (size_t y0 = 0; y0 < rows; y0 += block) {
+        const size_t y1 = rows - y0 < block ? rows : y0 + block;
+        const std::ptrdiff_t low = static_cast<std::ptrdiff_t>(row_stride < 0 ? y1 - 1 : y0) *
+                                   row_stride;
+        const size_t bytes = (y1 - y0 - 1) * rows_apart + reach;
+        for (size_t x0 = 0; x0 < pixels; x0 += tile) {
+            const size_t width = pixels - x0 < tile ? pixels - x0 : tile;
+            copy_columns(copied, src, g.pixel_stride, low, x0, width, bytes);
+            for (size_t y = y0; y < y1; ++y) {
+                pack_some(dst + y * packed_row + x0 * out,
+                          copied + (static_cast<std::ptrdiff_t>(y) * row_stride - low), 0, width,
+                          from_copies);
+            }
+        }
+    }
 }
 
 #endif
@@ -1047,6 +1587,8 @@ extern const Kernels kernels = {
     pack_4_to_4,
     pack_planes,
     pack_any,
+    pack_shuffled,
+    pack_columns,
 };
 
 }  // namespace FASTPIL_ISA_NAMESPACE

@@ -77,6 +77,18 @@ struct Gather {
 using PackKernel = void (*)(std::uint8_t *dst, const std::uint8_t *src, std::size_t pixels,
                             const Gather &gather);
 
+// Packs `rows` rows of `pixels` pixels, row y starting at src + y *
+// row_stride, into `dst`, one packed row after the other.
+using PackRowsKernel = void (*)(std::uint8_t *dst, const std::uint8_t *src,
+                                std::ptrdiff_t row_stride, std::size_t rows, std::size_t pixels,
+                                const Gather &gather);
+
+// pack_shuffled and pack_columns gather the packed pixels of one 16-byte
+// vector at a time (16 / P of them, for packed pixels of P = 1, 2, 4 or 8
+// bytes), from at most kShuffleSpan bytes of the array: from the lowest
+// byte they read to the highest.
+constexpr std::size_t kShuffleSpan = 64;
+
 struct Kernels {
     const char *name;
     // 4-byte pixels -> 3-byte pixels (e.g. RGBX -> RGB or BGR).
@@ -111,6 +123,16 @@ struct Kernels {
     PackKernel pack_planes;
     // Any strides, any sample size: the plain loop.
     PackKernel pack_any;
+    // Packed pixels of 1, 2, 4 or 8 bytes a fixed step apart, forwards or
+    // backwards (a mirrored row, every second pixel), the pixels of a
+    // vector within kShuffleSpan bytes: each vector gathered from a few
+    // loads by byte shuffles, whatever the bands' offsets.
+    PackRowsKernel pack_shuffled;
+    // Rows whose pixels at one x lie within 16 bytes for the rows of a vector
+    // (a transposed or rotated array, whose rows are the array's columns):
+    // those rows at once, the pixels at each x in one load, transposed in
+    // registers, in tiles that use each cache line they load whole.
+    PackRowsKernel pack_columns;
 };
 
 namespace scalar {

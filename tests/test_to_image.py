@@ -122,6 +122,68 @@ def test_strides_of_wider_samples(dtype, simd_path, rng):
         assert_same_image(fastpil.to_image(view), oracle(view))
 
 
+def turned(a):
+    """The views made of images: mirrors, flips, rotations, transposes and
+    every second pixel, alone and together, over the first two axes."""
+    yield "mirrored", a[:, ::-1]
+    yield "flipped", a[::-1]
+    for k in (1, 2, 3):
+        yield f"rot90 k={k}", numpy.rot90(a, k)
+    yield "transposed", a.swapaxes(0, 1)
+    yield "transposed and flipped", a.swapaxes(0, 1)[::-1, ::-1]
+    yield "every second pixel", a[::2, ::2]
+    yield "every second pixel backwards", a[:, ::-2]
+    yield "every second row backwards", a[::-2]
+    yield "every second pixel of a rotation", numpy.rot90(a)[1::2, ::-2]
+    if a.ndim == 3:
+        yield "channels reversed, mirrored", a[:, ::-1, ::-1]
+        yield "channels reversed, rotated", numpy.rot90(a[..., ::-1])
+        yield "channels reversed, every second pixel", a[::2, ::-2, ::-1]
+
+
+# Around the pixels of a vector of every kernel table (2 to 32) and beyond.
+TURNED_SIZES = [1, 2, 3, 17, 33, 65]
+
+
+@pytest.mark.parametrize(
+    ("dtype", "channels"),
+    [
+        ("|u1", None),
+        ("|u1", 2),
+        ("|u1", 3),
+        ("|u1", 4),
+        ("|b1", None),
+        ("<u2", None),
+        (">u2", None),
+        ("<i4", None),
+        ("<f4", None),
+        ("<f8", None),
+    ],
+    ids=str,
+)
+def test_turned_views(dtype, channels, simd_path, rng):
+    for height, width in itertools.product(TURNED_SIZES, repeat=2):
+        a = random_array(rng, dtype, height, width, channels)
+        for name, view in turned(a):
+            try:
+                assert_same_image(fastpil.to_image(view), oracle(view))
+            except AssertionError as error:
+                raise AssertionError(f"{name} of {a.shape}: {error}") from None
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_turned_planar_views(channels, simd_path, rng):
+    for height, width in itertools.product(TURNED_SIZES, repeat=2):
+        chw = random_array(rng, "|u1", channels, height, width)
+        for name, view in turned(chw.transpose(1, 2, 0)):
+            planar = view.transpose(2, 0, 1)  # still a view of chw
+            hwc = planar[0] if channels == 1 else view
+            try:
+                assert_same_image(fastpil.to_image(planar, layout="CHW"), oracle(hwc))
+            except AssertionError as error:
+                raise AssertionError(f"{name} of {chw.shape}: {error}") from None
+
+
 @pytest.mark.parametrize(
     ("channels", "mode", "names"),
     [

@@ -349,7 +349,7 @@ RandomArray random_array(std::mt19937 &rng) {
         g.count = 3;
     }
     g.fill = g.item == 1 && (g.count == 3 || rng() % 3 == 0) ? static_cast<uint8_t>(rng() % 2 || g.count == 3) : 0;
-    const size_t rows = 1 + rng() % 9;
+    const size_t rows = 1 + rng() % (layout == 2 ? 40 : 9);  // past the rows pack_columns takes at once
     const size_t pixels = 1 + rng() % (rng() % 3 == 0 ? 200 : 40);
     const size_t channels = g.count + rng() % 2;
     const std::ptrdiff_t item = g.item;
@@ -364,6 +364,14 @@ RandomArray random_array(std::mt19937 &rng) {
         channel_stride = item;
         pixel_stride = static_cast<std::ptrdiff_t>(channels) * item;
         row_stride = pixel_stride * static_cast<std::ptrdiff_t>(pixels) + item * (rng() % 3);
+    }
+    if (layout == 2 && rng() % 2 == 0) {
+        // Transposed: each row is a column of a (W, H, C) array.
+        row_stride = static_cast<std::ptrdiff_t>(channels) * item;
+        pixel_stride = row_stride * static_cast<std::ptrdiff_t>(rows) + item * (rng() % 3);
+    }
+    if (rng() % 4 == 0) {
+        pixel_stride *= 2;  // every second pixel
     }
     if (rng() % 5 == 0) {
         pixel_stride = 0;  // a broadcast row

@@ -7,11 +7,13 @@
 // to 4 bands of 1, 2, 4 or 8 bytes an array can present, that is every
 // channel offset within the pixel, channel steps of +-1, 0 and +-2 bands and
 // planar (one plane per band, read forwards and backwards), pixel steps of
-// +-P, +-(P + 1) and 0 for pixels of P samples, row steps positive, negative
-// and 0, widths 1 to 70 (every vector tail of every table) and heights 1 to
-// 3; the memory the view covers, and nothing more, lies flush against a
-// guard page at its end, then at its start. So do the chunks the rows are
-// packed into.
+// +-P, +-(P + 1), +-2P and 0 for pixels of P samples, every order of the
+// bands, row steps positive, negative and 0, widths 1 to 70 (every vector
+// tail of every table) and heights 1 to 3; and the views whose rows are
+// columns (transposed, rotated), at heights and widths around every block of
+// rows and tile of columns. The memory the view covers, and nothing more,
+// lies flush against a guard page at its end, then at its start. So do the
+// chunks the rows are packed into.
 //
 // The way in (Pillow's chunks to arrays, ArrayRows): every kernel's pixel
 // size and channel count, interleaved and planar, integer and float, at
@@ -26,6 +28,7 @@
 //
 // --require (or FASTPIL_REQUIRE_KERNELS) fails the run unless each named
 // table was swept.
+#include <algorithm>
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
@@ -185,7 +188,8 @@ std::vector<View> views(size_t count, size_t width, size_t height) {
                 if (last < 0 || last >= samples) {
                     continue;
                 }
-                for (const ptrdiff_t pixel : {samples, -samples, samples + 1, -samples - 1, ptrdiff_t{0}}) {
+                for (const ptrdiff_t pixel : {samples, -samples, samples + 1, -samples - 1, 2 * samples,
+                                              -2 * samples, ptrdiff_t{0}}) {
                     const ptrdiff_t row = (pixel < 0 ? -pixel : pixel) * w + (pixel == 0 ? samples : 0);
                     for (const ptrdiff_t rows : {row, -row, ptrdiff_t{0}}) {
                         View v{{0, 0, 0, 0}, pixel, rows, "interleaved"};
@@ -198,6 +202,26 @@ std::vector<View> views(size_t count, size_t width, size_t height) {
             }
         }
     }
+    // Every order of the bands within pixels of `count` samples and of one
+    // more, a pixel or two apart, forwards and backwards (the rows'
+    // direction is the views' above).
+    if (n > 1) {
+        std::vector<ptrdiff_t> order(count);
+        for (ptrdiff_t b = 0; b < n; ++b) {
+            order[static_cast<size_t>(b)] = b;
+        }
+        do {
+            for (ptrdiff_t samples = n; samples <= n + 1; ++samples) {
+                for (const ptrdiff_t pixel : {samples, -samples, 2 * samples, -2 * samples}) {
+                    View v{{0, 0, 0, 0}, pixel, (pixel < 0 ? -pixel : pixel) * w, "reordered"};
+                    for (ptrdiff_t b = 0; b < n; ++b) {
+                        v.band[b] = order[static_cast<size_t>(b)] + (samples - n);
+                    }
+                    found.push_back(v);
+                }
+            }
+        } while (std::next_permutation(order.begin(), order.end()));
+    }
     // Planar, (C, H, W): bands a plane apart, forwards and backwards, rows
     // and pixels forwards and backwards.
     for (const ptrdiff_t plane : {w * h, -w * h}) {
@@ -208,6 +232,42 @@ std::vector<View> views(size_t count, size_t width, size_t height) {
                     v.band[b] = plane * b;
                 }
                 found.push_back(v);
+            }
+        }
+    }
+    return found;
+}
+
+// The views whose rows are an array's columns (a.T, numpy.rot90(a)): rows a
+// pixel of `samples` samples apart, forwards and backwards, pixels a whole
+// column apart (of `height` pixels, and of one more), forwards and
+// backwards; the bands as views() lays them out in a pixel.
+std::vector<View> column_views(size_t count, size_t height) {
+    std::vector<View> found;
+    const ptrdiff_t h = static_cast<ptrdiff_t>(height);
+    const ptrdiff_t n = static_cast<ptrdiff_t>(count);
+    for (const ptrdiff_t step : {ptrdiff_t{1}, ptrdiff_t{-1}, ptrdiff_t{2}}) {
+        if (n == 1 && step != 1) {
+            continue;
+        }
+        const ptrdiff_t reach = (step < 0 ? -step : step) * (n - 1) + 1;
+        for (ptrdiff_t samples = reach; samples <= reach + 1; ++samples) {
+            for (ptrdiff_t first = 0; first < samples; ++first) {
+                const ptrdiff_t last = first + step * (n - 1);
+                if (last < 0 || last >= samples) {
+                    continue;
+                }
+                for (const ptrdiff_t column : {samples * h, samples * (h + 1)}) {
+                    for (const ptrdiff_t pixel : {column, -column}) {
+                        for (const ptrdiff_t row : {samples, -samples}) {
+                            View v{{0, 0, 0, 0}, pixel, row, "columns"};
+                            for (ptrdiff_t b = 0; b < n; ++b) {
+                                v.band[b] = first + step * b;
+                            }
+                            found.push_back(v);
+                        }
+                    }
+                }
             }
         }
     }
@@ -228,16 +288,19 @@ std::string describe_source(const Source &s, const View &v, bool at_end) {
 // The packed rows a source must give: its bands in order, sample by sample.
 void packed_model(const Source &s, std::vector<uint8_t> *out) {
     const Gather &g = s.gather;
-    out->clear();
+    out->resize(s.rows * s.pixels * (g.count * g.item + g.fill));
+    uint8_t *o = out->data();
     for (size_t y = 0; y < s.rows; ++y) {
         for (size_t x = 0; x < s.pixels; ++x) {
             const uint8_t *pixel = s.first_row + static_cast<ptrdiff_t>(y) * s.row_stride +
                                    static_cast<ptrdiff_t>(x) * g.pixel_stride;
             for (size_t b = 0; b < g.count; ++b) {
-                out->insert(out->end(), pixel + g.offset[b], pixel + g.offset[b] + g.item);
+                for (size_t i = 0; i < g.item; ++i) {
+                    *o++ = pixel[g.offset[b] + static_cast<ptrdiff_t>(i)];
+                }
             }
             if (g.fill) {
-                out->push_back(255);
+                *o++ = 255;
             }
         }
     }
@@ -270,6 +333,65 @@ bool pack_rows(const Source &s, size_t rows_per_chunk, bool at_end, const Guarde
     return true;
 }
 
+// Packs the view `v` of `count` bands of `item` bytes, `width` x `height`,
+// from memory flush against a guard page at its end, then at its start, in
+// chunks of all its rows and of one row. False after a failure.
+bool sweep_view(const Guarded &arrays, const Guarded &chunks, uint8_t item, uint8_t count,
+                uint8_t fill, size_t width, size_t height, const View &v,
+                std::vector<uint8_t> &want) {
+    // The samples the view covers, lowest to highest.
+    ptrdiff_t low = v.band[0];
+    ptrdiff_t high = v.band[0];
+    for (const ptrdiff_t y : {ptrdiff_t{0}, static_cast<ptrdiff_t>(height) - 1}) {
+        for (const ptrdiff_t x : {ptrdiff_t{0}, static_cast<ptrdiff_t>(width) - 1}) {
+            for (size_t b = 0; b < count; ++b) {
+                const ptrdiff_t at = y * v.row + x * v.pixel + v.band[b];
+                low = at < low ? at : low;
+                high = at > high ? at : high;
+            }
+        }
+    }
+    const size_t size = static_cast<size_t>(high - low + 1) * item;
+    // The same bytes at both places, so that one model serves both.
+    const auto seed = static_cast<std::uint32_t>(g_cases);
+    for (const bool at_end : {true, false}) {
+        uint8_t *memory = arrays.place(size, at_end);
+        scribble(memory, size, seed);
+        Source s{};
+        s.first_row = memory - low * item;
+        s.row_stride = v.row * item;
+        s.rows = height;
+        s.pixels = width;
+        s.gather.pixel_stride = v.pixel * item;
+        s.gather.count = count;
+        s.gather.item = item;
+        s.gather.fill = fill;
+        for (size_t b = 0; b < count; ++b) {
+            s.gather.offset[b] = v.band[b] * item;
+        }
+        ++g_cases;
+        if (fastpil::check_source(s) != Status::ok) {
+            fail("check_source refused " + describe_source(s, v, at_end));
+            return false;
+        }
+        if (at_end) {
+            packed_model(s, &want);
+        }
+        g_source = &s;
+        g_view = &v;
+        g_at_end = at_end;
+        g_describe_case = describe_current_source;
+        // All rows at once, one at a time, and in chunks that start and end
+        // within the kernels' blocks of rows.
+        if (!pack_rows(s, height, at_end, chunks, want) ||
+            !pack_rows(s, 1, !at_end, chunks, want) ||
+            (height > 3 && !pack_rows(s, (height + 1) / 2, at_end, chunks, want))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void sweep_sources(const Guarded &arrays, const Guarded &chunks) {
     std::vector<uint8_t> want;
     for (const uint8_t item : {1, 2, 4, 8}) {
@@ -278,48 +400,40 @@ void sweep_sources(const Guarded &arrays, const Guarded &chunks) {
                 for (size_t height = 1; height <= kMaxHeight; ++height) {
                     for (size_t width = 1; width <= kMaxWidth; ++width) {
                         for (const View &v : views(count, width, height)) {
-                            // The samples the view covers, lowest to highest.
-                            ptrdiff_t low = 0;
-                            ptrdiff_t high = 0;
-                            for (const ptrdiff_t y : {ptrdiff_t{0}, static_cast<ptrdiff_t>(height) - 1}) {
-                                for (const ptrdiff_t x : {ptrdiff_t{0}, static_cast<ptrdiff_t>(width) - 1}) {
-                                    for (size_t b = 0; b < count; ++b) {
-                                        const ptrdiff_t at = y * v.row + x * v.pixel + v.band[b];
-                                        low = at < low ? at : low;
-                                        high = at > high ? at : high;
-                                    }
-                                }
+                            if (!sweep_view(arrays, chunks, item, count, fill, width, height, v,
+                                            want)) {
+                                return;
                             }
-                            const size_t size = static_cast<size_t>(high - low + 1) * item;
-                            for (const bool at_end : {true, false}) {
-                                uint8_t *memory = arrays.place(size, at_end);
-                                scribble(memory, size, static_cast<std::uint32_t>(g_cases));
-                                Source s{};
-                                s.first_row = memory - low * item;
-                                s.row_stride = v.row * item;
-                                s.rows = height;
-                                s.pixels = width;
-                                s.gather.pixel_stride = v.pixel * item;
-                                s.gather.count = count;
-                                s.gather.item = item;
-                                s.gather.fill = fill;
-                                for (size_t b = 0; b < count; ++b) {
-                                    s.gather.offset[b] = v.band[b] * item;
-                                }
-                                ++g_cases;
-                                if (fastpil::check_source(s) != Status::ok) {
-                                    fail("check_source refused " + describe_source(s, v, at_end));
-                                    return;
-                                }
-                                packed_model(s, &want);
-                                g_source = &s;
-                                g_view = &v;
-                                g_at_end = at_end;
-                                g_describe_case = describe_current_source;
-                                if (!pack_rows(s, height, at_end, chunks, want) ||
-                                    !pack_rows(s, 1, !at_end, chunks, want)) {
-                                    return;
-                                }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Heights around every multiple of the rows pack_columns gathers at once
+// (16 / P for packed pixels of P bytes: 2 to 16), and widths around every
+// vector tail and tile of columns.
+constexpr size_t kColumnHeights[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 18, 19, 31, 32, 33, 34, 35};
+constexpr size_t kColumnWidths[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 66, 67, 70};
+constexpr size_t kMaxColumnHeight = 35;
+
+void sweep_columns(const Guarded &arrays, const Guarded &chunks) {
+    std::vector<uint8_t> want;
+    for (const uint8_t item : {1, 2, 4, 8}) {
+        for (uint8_t count = 1; count <= 4; ++count) {
+            for (uint8_t fill = 0; fill <= (item == 1 ? 1 : 0); ++fill) {
+                const size_t out = count * item + fill;
+                if (out > 8 || 16 % out != 0) {
+                    continue;  // the plain loop's, swept by sweep_sources
+                }
+                for (const size_t height : kColumnHeights) {
+                    for (const size_t width : kColumnWidths) {
+                        for (const View &v : column_views(count, height)) {
+                            if (!sweep_view(arrays, chunks, item, count, fill, width, height, v,
+                                            want)) {
+                                return;
                             }
                         }
                     }
@@ -521,8 +635,8 @@ int main(int argc, char **argv) {
 #endif
     // Room for the largest view (8-byte samples, pixel steps of 9 samples)
     // and the largest chunk and array.
-    const Guarded arrays(kMaxHeight * kMaxWidth * 9 * 8 * 4 + 4096);
-    const Guarded chunks(kMaxHeight * kMaxWidth * 4 * 8 * 4 + 4096);
+    const Guarded arrays(kMaxColumnHeight * kMaxWidth * 9 * 8 * 4 + 4096);
+    const Guarded chunks(kMaxColumnHeight * kMaxWidth * 4 * 8 * 4 + 4096);
 
     const fastpil::Kernels *tables[fastpil::kMaxKernelTables];
     const size_t count = fastpil::supported_kernels(tables);
@@ -531,6 +645,7 @@ int main(int argc, char **argv) {
     for (size_t k = 0; k < count && g_failures == 0; ++k) {
         fastpil::select_kernels(tables[k]->name);
         sweep_sources(arrays, chunks);
+        sweep_columns(arrays, chunks);
         sweep_transforms(scalar, chunks, arrays);
         swept.push_back(tables[k]->name);
     }
