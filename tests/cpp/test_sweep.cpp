@@ -203,8 +203,8 @@ std::vector<View> views(size_t count, size_t width, size_t height) {
         }
     }
     // Every order of the bands within pixels of `count` samples and of one
-    // more, a pixel or two apart, forwards and backwards (the rows'
-    // direction is the views' above).
+    // more, a pixel apart forwards and backwards, two forwards (the rows'
+    // direction, and two pixels back, are the views' above).
     if (n > 1) {
         std::vector<ptrdiff_t> order(count);
         for (ptrdiff_t b = 0; b < n; ++b) {
@@ -212,7 +212,7 @@ std::vector<View> views(size_t count, size_t width, size_t height) {
         }
         do {
             for (ptrdiff_t samples = n; samples <= n + 1; ++samples) {
-                for (const ptrdiff_t pixel : {samples, -samples, 2 * samples, -2 * samples}) {
+                for (const ptrdiff_t pixel : {samples, -samples, 2 * samples}) {
                     View v{{0, 0, 0, 0}, pixel, (pixel < 0 ? -pixel : pixel) * w, "reordered"};
                     for (ptrdiff_t b = 0; b < n; ++b) {
                         v.band[b] = order[static_cast<size_t>(b)] + (samples - n);
@@ -415,8 +415,8 @@ void sweep_sources(const Guarded &arrays, const Guarded &chunks) {
 // Heights around every multiple of the rows pack_columns gathers at once
 // (16 / P for packed pixels of P bytes: 2 to 16), and widths around every
 // vector tail and tile of columns.
-constexpr size_t kColumnHeights[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 18, 19, 31, 32, 33, 34, 35};
-constexpr size_t kColumnWidths[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 66, 67, 70};
+constexpr size_t kColumnHeights[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 35};
+constexpr size_t kColumnWidths[] = {1, 2, 3, 5, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 70};
 constexpr size_t kMaxColumnHeight = 35;
 
 void sweep_columns(const Guarded &arrays, const Guarded &chunks) {
