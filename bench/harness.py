@@ -212,8 +212,19 @@ def in_new_process(
 
 
 def ms_faults(summary: dict[str, float], digits: int = 4) -> str:
-    """A table cell: median ms per call (minor page faults per call)."""
-    return f"{summary['median_ms']:.{digits}g} ({summary['faults']:.0f})"
+    """A table cell: median ms per call ±its interquartile range as a share
+    of it (minor page faults per call)."""
+    return (
+        f"{summary['median_ms']:.{digits}g} ±{summary['iqr_pct']:.0f}% ({summary['faults']:.0f})"
+    )
+
+
+def spreads_overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Whether two summaries' middle halves (median ± half the IQR) overlap:
+    then neither is faster, whatever the ratio of their medians."""
+    half_a = a["median_ms"] * a["iqr_pct"] / 200
+    half_b = b["median_ms"] * b["iqr_pct"] / 200
+    return abs(a["median_ms"] - b["median_ms"]) <= half_a + half_b
 
 
 def row(cells: list[str]) -> str:

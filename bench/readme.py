@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness import ms_faults, table
+from harness import ms_faults, spreads_overlap, table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -59,7 +59,8 @@ def ratio(case: dict[str, Any], slow: str, fast: str) -> str:
     s = case["summary"]
     if slow not in s or fast not in s:
         return "—"
-    return f"{s[slow]['median_ms'] / s[fast]['median_ms']:.2f}x"
+    text = f"{s[slow]['median_ms'] / s[fast]['median_ms']:.2f}x"
+    return f"≈ {text}" if spreads_overlap(s[slow], s[fast]) else text
 
 
 def size_label(size: str) -> str:
@@ -163,7 +164,8 @@ def options(summary: Summary) -> list[str]:
     )
     header = ["option", "NumPy expression", "OpenCV `cvtColor`", "fastpil", "plain `to_numpy`"]
     return [
-        f"Median ms per call (minor page faults per call), steady state, RGB or RGBA "
+        f"Median ms per call ±its interquartile range (minor page faults per call), steady "
+        f"state, RGB or RGBA "
         f"1024² unless the row says otherwise; {machine(summary)}:",
         "",
         *table(header, rows),
