@@ -277,7 +277,7 @@ def strides(out_dir: Path) -> Path:
 
 
 def pillow_storage(out_dir: Path) -> Path:
-    width, height = 8.8, 7.3
+    width, height = 8.8, 7.6
     figure, axis = canvas(width, height)
     size = (1024, 768)
     line = linesize("RGB", size[0])
@@ -380,8 +380,10 @@ def pillow_storage(out_dir: Path) -> Path:
         axis,
         0.2,
         y + 0.25,
-        f"X holds no fixed value: unpacking 3-byte RGB writes {decoded}, 4-byte raw\n"
+        f"X holds no fixed value: unpacking 3-byte RGB writes {decoded}, 4-byte raw "
         f'modes copy whatever the data held, Image.new("RGB", size) leaves {new}.',
+        # Wrapped to the left column: the right one has its own note at this height.
+        width=56,
         color=GREY,
     )
 
