@@ -54,6 +54,8 @@ ROOT = DOCS.parent
 BENCH_SUMMARY = DOCS / "_static" / "bench" / "summary.json"
 PROFILE = DOCS / "_static" / "profile" / "profile.json"
 TORCH_RESULTS = DOCS / "_static" / "bench" / "torch.json"
+# How the benchmark figures draw each contender, shared with bench/bench.py.
+BENCH_PALETTE = ROOT / "bench" / "palette.py"
 FIGURES = DOCS / "figures"
 GENERATED = DOCS / "_generated"
 
@@ -943,7 +945,7 @@ def render_figures(app: Sphinx) -> None:
     if str(FIGURES) not in sys.path:
         sys.path.insert(0, str(FIGURES))  # for the scripts' shared _style module
     GENERATED.mkdir(exist_ok=True)
-    shared = [FIGURES / "_style.py", BENCH_SUMMARY, PROFILE]
+    shared = [FIGURES / "_style.py", BENCH_SUMMARY, PROFILE, BENCH_PALETTE]
     for script in sorted(FIGURES.glob("*.py")):
         if script.name.startswith("_"):
             continue

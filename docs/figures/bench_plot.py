@@ -9,20 +9,26 @@ memory states that bracket real programs.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from _style import GREY, SMALL, save, setup
 
-CONTENDERS = {
-    "numpy.array": {"color": "#1f77b4", "marker": "o"},
-    "numpy.asarray": {"color": "#ff7f0e", "marker": "s"},
-    "asarray MAXBLOCK": {"color": "#d62728", "marker": "v"},
-    "pure Python": {"color": "#9467bd", "marker": "D"},
-    "fastpil": {"color": "#2ca02c", "marker": "^", "linewidth": 2.6},
-    "fastpil out=": {"color": "#17becf", "marker": "<", "linewidth": 2.0},
-    "floor": {"color": "#7f7f7f", "marker": ".", "linestyle": "--"},
-}
+# Each contender is drawn as in results.png: one palette, bench/palette.py.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from palette import style
+
+# The contenders of this figure, in the legend's order.
+CONTENDERS = [
+    "numpy.array",
+    "numpy.asarray",
+    "asarray MAXBLOCK",
+    "pure Python",
+    "fastpil",
+    "fastpil out=",
+    "floor",
+]
 STATES = ["steady", "fresh pages"]
 
 
@@ -39,7 +45,7 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
             ),
             key=lambda r: r["size"][0] * r["size"][1],
         )
-        for name, style in CONTENDERS.items():
+        for name in CONTENDERS:
             points = [
                 (r["size"][0] * r["size"][1] / 1e6, r["summary"][name]["median_ms"])
                 for r in cases
@@ -50,7 +56,7 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
                     [mp for mp, _ in points],
                     [ms / mp for mp, ms in points],
                     label=name,
-                    **style,
+                    **style(name),
                 )
         axis.set_xscale("log")
         axis.set_yscale("log")

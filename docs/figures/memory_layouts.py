@@ -189,12 +189,13 @@ def strides(out_dir: Path) -> Path:
     y = top - 0.95
     bytes_row(y)
     first_row = [address_of(bgr, (0, x, c)) for x in range(3) for c in range(3)]
-    # The order bgr reads row 0 in, over each byte; an arrow over each pixel.
+    # Over each byte, the index c that reads it, 0-based like the byte
+    # offsets and NumPy; an arrow over each pixel in the order c runs.
     for order, byte in enumerate(first_row):
         axis.text(
             centre(byte),
             y + 0.4,
-            str(order + 1),
+            f"c={order % bgr.shape[2]}",
             ha="center",
             va="bottom",
             fontsize=SMALL,
@@ -215,7 +216,7 @@ def strides(out_dir: Path) -> Path:
         axis,
         x0 + cell * (max(first_row) + 1) + 0.1,
         y + 0.72,
-        "the order bgr reads row 0 in;\nrow 1 the same way, from byte "
+        "c of bgr[0, x, c] over each byte;\nrow 1 the same way, from byte "
         f"{address_of(bgr, (1, 0, 0))}",
         fontsize=SMALL,
         color=ACCENT,
@@ -277,7 +278,7 @@ def strides(out_dir: Path) -> Path:
 
 
 def pillow_storage(out_dir: Path) -> Path:
-    width, height = 8.8, 7.3
+    width, height = 8.8, 7.6
     figure, axis = canvas(width, height)
     size = (1024, 768)
     line = linesize("RGB", size[0])
@@ -380,8 +381,10 @@ def pillow_storage(out_dir: Path) -> Path:
         axis,
         0.2,
         y + 0.25,
-        f"X holds no fixed value: unpacking 3-byte RGB writes {decoded}, 4-byte raw\n"
+        f"X holds no fixed value: unpacking 3-byte RGB writes {decoded}, 4-byte raw "
         f'modes copy whatever the data held, Image.new("RGB", size) leaves {new}.',
+        # Wrapped to the left column: the right one has its own note at this height.
+        width=56,
         color=GREY,
     )
 

@@ -517,21 +517,24 @@ def render(out_dir: Path, docs: Path) -> list[Path]:
             beyond.append(f"{level} cache: {shown}")
             continue
         axis.axvline(size_kib, color="grey", linewidth=1, linestyle=":")
+        # In the band left empty above the highest point (the y limit below),
+        # on the side of the line away from the nearer edge.
+        right_half = size_kib > (min(kib) * max(kib)) ** 0.5
         axis.annotate(
-            f"{level} {shown}",
-            (size_kib, 0.03),
+            f"{level} cache {shown}",
+            (size_kib, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(-3, 0),
+            xytext=(-3 if right_half else 3, -4),
             textcoords="offset points",
-            ha="right",
-            va="bottom",
-            rotation=90,
+            ha="right" if right_half else "left",
+            va="top",
             color="dimgrey",
         )
     axis.set_xscale("log", base=2)
     axis.set_xticks([4, 16, 64, 256, 1024, 4096, 16384])
     axis.set_xticklabels(["4 KiB", "16 KiB", "64 KiB", "256 KiB", "1 MiB", "4 MiB", "16 MiB"])
-    axis.set_ylim(bottom=0)
+    # Headroom over the data for the cache labels: no line runs under them.
+    axis.set_ylim(0, max(*both, *encode, *copy) * 1.15)
     axis.set_xlabel("chunk size (bufsize passed to encoder.encode)")
     axis.set_ylabel("ms per image")
     width, height = sweep["size"]
