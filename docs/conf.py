@@ -82,8 +82,8 @@ html_theme_options = {
     "header_links_before_dropdown": 8,
     "show_toc_level": 2,
     "navigation_with_keys": False,
-    # The performance page's tables are wide: it gives up the page outline.
-    "secondary_sidebar_items": {"**": ["page-toc"], "performance": []},
+    # The performance and PyTorch pages' tables are wide: they give up the page outline.
+    "secondary_sidebar_items": {"**": ["page-toc"], "performance": [], "pytorch": []},
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
     "icon_links": [
