@@ -1,5 +1,6 @@
 # cython: language_level=3
 # cython: auto_pickle=False
+# cython: freethreading_compatible = True
 """The thin shell between fastpil's Python API and its C++ core (cpp/).
 
 It turns Python objects into buffers and lengths and hands them to C++. Every
