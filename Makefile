@@ -34,7 +34,8 @@ SPHINX := cd docs && ../$(BIN)/sphinx-build -W --keep-going -q -d ../$(DOCS_BUIL
 
 .PHONY: help test test-slow sanitize fuzz bench bench-patch install dist-check test-matrix \
 	test-cross cross-tools clean docs doctest bench-docs profile-docs install-torch test-torch \
-	bench-torch test-peers install-freethreaded test-freethreaded
+	bench-torch test-peers install-freethreaded test-freethreaded \
+	bench-freethreaded
 
 help:
 	@echo "make test         build fastpil into $(VENV) and run the test suite (pytest, then"
@@ -47,6 +48,7 @@ help:
 	@echo "                  (defaults: 20000, 600 and 60)"
 	@echo "make bench        build fastpil into $(VENV) and run the benchmark (a few minutes;"
 	@echo "                  BENCH_ARGS=--quick for a smoke run, --full for everything)"
+	@echo "make bench-freethreaded  two threads against one converting, on CPython 3.13t"
 	@echo "make bench-patch  numpy.array with and without fastpil.patch(), then imageio"
 	@echo "make test-torch   fastpil against torchvision's transforms, and the DataLoader"
 	@echo "                  recipe, in $(TORCH_VENV) with torch and torchvision"
@@ -257,6 +259,12 @@ test-freethreaded: install-freethreaded
 	$(FT_PY) -I -W error::RuntimeWarning -c 'import sys, fastpil, fastpil._core; \
 		assert not sys._is_gil_enabled(), "importing fastpil turned the GIL on"'
 	PYTHON_GIL=0 $(FT_VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# Two threads against one on the free-threaded interpreter (bench/threads.py;
+# run it with $(PY) for the same table with a GIL). The GIL is left as
+# importing decides, and the table's heading says which it is.
+bench-freethreaded: install-freethreaded
+	cd bench && ../$(FT_PY) threads.py $(BENCH_ARGS)
 
 # Tables on stdout; every sample and a plot in build/bench/.
 bench: install $(VENV)/.installed-bench
