@@ -233,6 +233,7 @@ FT_PYTHON_DIR ?= build/freethreaded
 FT_PYTHON := $(FT_PYTHON_DIR)/py313t/bin/python3.13t
 FT_VENV ?= .venv-freethreaded
 FT_PY := $(FT_VENV)/bin/python
+FT_BUILD := build/freethreaded-venv
 # The newest versions with free-threaded (cp313t) wheels: Pillow 13.0 has
 # none, and hypothesis after 6.155.7 needs a Rust build there. Named first,
 # so that pip looks at them before the open-ended ranges (it would otherwise
@@ -241,7 +242,8 @@ FT_REQUIREMENTS ?= numpy==2.4.6 pillow==12.2.0 "hypothesis<=6.155.7"
 
 $(FT_VENV)/.installed: pyproject.toml Makefile .ci/freethreaded_python.sh $(VENV)/.installed-test
 	.ci/freethreaded_python.sh $(FT_PYTHON_DIR)
-	rm -rf $(FT_VENV)
+	@# A new venv may come with a new interpreter: meson's old setup would not see it.
+	rm -rf $(FT_VENV) $(FT_BUILD)
 	$(FT_PYTHON) -m venv $(FT_VENV)
 	$(FT_PY) -m pip --disable-pip-version-check install --only-binary numpy,pillow \
 		$(FT_REQUIREMENTS) $(call requirements,test) ninja
@@ -249,7 +251,7 @@ $(FT_VENV)/.installed: pyproject.toml Makefile .ci/freethreaded_python.sh $(VENV
 
 install-freethreaded: $(FT_VENV)/.installed
 	$(FT_PY) -m pip --disable-pip-version-check install --no-build-isolation --no-deps \
-		-Cbuild-dir=build/freethreaded-venv -Csetup-args=-Dwerror=$(WERROR) .
+		-Cbuild-dir=$(FT_BUILD) -Csetup-args=-Dwerror=$(WERROR) .
 
 # -I: neither the source tree nor PYTHON_GIL is seen, so the import alone
 # decides; a module that is not declared free-threading compatible turns the

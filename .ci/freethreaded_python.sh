@@ -4,7 +4,9 @@
 # configuration: apt reads a sources list of its own under $1/apt. trixie
 # serves one revision only, hence the exact pin.
 # Lean on purpose (it runs in CI): no ensurepip run at install (venv still
-# bootstraps pip from the bundled wheel), no test modules, no PGO.
+# bootstraps pip from the bundled wheel), no test modules, no PGO, no debug
+# information, and none of the extension modules that neither the suite nor
+# pip needs (decimal falls back to its pure Python version).
 set -euo pipefail
 dest=$(mkdir -p "$1" && cd "$1" && pwd)
 version=3.13.5
@@ -29,7 +31,12 @@ src=$dest/Python-$version
 rm -rf "$src"
 tar xf "$tarball" -C "$dest"
 cd "$src"
-./configure -q --disable-gil --prefix="$prefix" --with-ensurepip=no --disable-test-modules
+unneeded=(_decimal _tkinter _sqlite3 _dbm _gdbm _curses _curses_panel readline
+          _multibytecodec _codecs_cn _codecs_hk _codecs_iso2022 _codecs_jp _codecs_kr
+          _codecs_tw)
+for module in "${unneeded[@]}"; do export "py_cv_module_$module=n/a"; done
+./configure -q --disable-gil --prefix="$prefix" --with-ensurepip=no --disable-test-modules \
+    OPT="-O3 -Wall"
 make -s -j"$(nproc)"
 rm -rf "$prefix"
 make -s install
