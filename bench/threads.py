@@ -123,7 +123,9 @@ def two_threads(convert: Convert) -> Callable[[Any], Convert]:
 # distinct images in turn, two threads one image each, the same work; a
 # repeat times every contender's one- and two-thread blocks back to back,
 # interleaved with the other contenders', so that a busy machine slows all of
-# them alike; the table gives the median ratio over repeats and its range.
+# them alike; the table gives the median ratio over repeats and its range,
+# and how many CPUs the process kept busy meanwhile: on a machine shared with
+# other work, two threads can scale no further than the CPUs they get.
 
 # The float pass: ImageNet's normalisation, as bench/contenders.py's.
 MEAN = (0.485, 0.456, 0.406)
@@ -201,13 +203,16 @@ def _check(name: str, got: Any, want: Any) -> None:
         numpy.testing.assert_array_equal(got, want, err_msg=name)
 
 
-def _timed(block: Convert, pair: tuple[Any, Any]) -> tuple[float, float, Any]:
+def _timed(block: Convert, pair: tuple[Any, Any]) -> tuple[float, float, float]:
+    """Wall seconds, minor page faults and CPU seconds (of all threads) of a block."""
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    cpu = time.process_time()
     start = time.perf_counter()
-    last = block(pair)
+    block(pair)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
-    return seconds, faults, last
+    return seconds, faults, cpu
 
 
 def gil_state() -> str:
@@ -241,45 +246,48 @@ def scaling(sides: list[int], repeats: int, only: list[str] | None) -> list[dict
                 for got, want in zip(last, wanted, strict=True):
                     _check(f"{name}, {side}", got, want)
             prepared.append((conversion, name, blocks, pair))
-        samples: dict[str, list[tuple[float, float, float, float]]] = {}
+        samples: dict[str, list[dict[str, float]]] = {}
         for _ in range(repeats):
             for _conversion, name, (one, two), pair in prepared:
-                t1, f1, _ = _timed(one, pair)
-                t2, f2, _ = _timed(two, pair)
+                t1, f1, c1 = _timed(one, pair)
+                t2, f2, c2 = _timed(two, pair)
                 images = one.images  # type: ignore[attr-defined]
                 samples.setdefault(name, []).append(
-                    (t1 / images, t2 / images, f1 / images, f2 / images)
+                    {
+                        "one ms": t1 / images * 1e3,
+                        "two ms": t2 / images * 1e3,
+                        "faults one": f1 / images,
+                        "faults two": f2 / images,
+                        # CPUs busy on average: at most 1 for one thread; below
+                        # 2 for two threads where they wait for each other (a
+                        # lock, the kernel's memory map) or for other programs.
+                        "cpus one": c1 / t1,
+                        "cpus two": c2 / t2,
+                        "scaling": t1 / t2,
+                    }
                 )
         for conversion, name, _blocks, _pair in prepared:
             got = samples[name]
-            ratios = sorted(t1 / t2 for t1, t2, _, _ in got)
-            rows.append(
-                {
-                    "side": side,
-                    "conversion": conversion,
-                    "contender": name,
-                    "one ms": statistics.median(t1 for t1, _, _, _ in got) * 1e3,
-                    "two ms": statistics.median(t2 for _, t2, _, _ in got) * 1e3,
-                    "faults one": statistics.median(f for _, _, f, _ in got),
-                    "faults two": statistics.median(f for _, _, _, f in got),
-                    "scaling": statistics.median(ratios),
-                    "low": ratios[0],
-                    "high": ratios[-1],
-                }
-            )
+            ratios = sorted(x["scaling"] for x in got)
+            row = {"side": side, "conversion": conversion, "contender": name}
+            row.update({key: statistics.median(x[key] for x in got) for key in got[0]})
+            row.update(low=ratios[0], high=ratios[-1])
+            rows.append(row)
     return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| size | conversion | contender | 1 thread ms/image | 2 threads ms/image "
-        "| scaling (median) | range | page faults/image, 1 / 2 threads |",
-        "|---|---|---|---|---|---|---|---|",
+        "| scaling (median) | range | CPUs busy, 1 / 2 threads "
+        "| page faults/image, 1 / 2 threads |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['side']}² | {r['conversion']} | {r['contender']} | {r['one ms']:.3f} "
             f"| {r['two ms']:.3f} | {r['scaling']:.2f}x | {r['low']:.2f}-{r['high']:.2f} "
+            f"| {r['cpus one']:.2f} / {r['cpus two']:.2f} "
             f"| {r['faults one']:.0f} / {r['faults two']:.0f} |"
         )
     return "\n".join(lines)
