@@ -234,6 +234,8 @@ FT_PYTHON := $(FT_PYTHON_DIR)/py313t/bin/python3.13t
 FT_VENV ?= .venv-freethreaded
 FT_PY := $(FT_VENV)/bin/python
 FT_BUILD := build/freethreaded-venv
+# Passed to pytest by test-freethreaded (.ci/run leaves some files out).
+FT_PYTEST_ARGS ?=
 # The newest versions with free-threaded (cp313t) wheels: Pillow 13.0 has
 # none, and hypothesis after 6.155.7 needs a Rust build there. Named first,
 # so that pip looks at them before the open-ended ranges (it would otherwise
@@ -260,7 +262,7 @@ install-freethreaded: $(FT_VENV)/.installed
 test-freethreaded: install-freethreaded
 	$(FT_PY) -I -W error::RuntimeWarning -c 'import sys, fastpil, fastpil._core; \
 		assert not sys._is_gil_enabled(), "importing fastpil turned the GIL on"'
-	PYTHON_GIL=0 $(FT_VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	PYTHON_GIL=0 $(FT_VENV)/bin/pytest -p no:cacheprovider $(FT_PYTEST_ARGS) $(PYTEST_ARGS)
 
 # Two threads against one on the free-threaded interpreter (bench/threads.py;
 # run it with $(PY) for the same table with a GIL). The GIL is left as
