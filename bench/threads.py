@@ -179,7 +179,17 @@ def _contenders(side: int) -> list[Contender]:
     def pixels(im: Any) -> Any:
         return numpy.asarray(im)
 
+    def python_loop(_: Any) -> int:
+        total = 0
+        for i in range(side * 8):
+            total += i
+        return total
+
     return [
+        # The yardstick: pure Python, which shares nothing between threads.
+        # Two threads of it scale by the CPUs free for them, and by nothing
+        # without them; with a GIL, not at all.
+        ("(yardstick)", "a Python loop", python_loop, python_loop, images),
         ("to_numpy", "numpy.array", numpy.array, numpy.array, images),
         ("to_numpy", "fastpil.to_numpy", fastpil.to_numpy, numpy.array, images),
         ("to_numpy", "fastpil.to_numpy(out=)", fastpil_out, numpy.array, images),
@@ -195,6 +205,7 @@ def _check(name: str, got: Any, want: Any) -> None:
 
     if not isinstance(got, numpy.ndarray):
         got = numpy.asarray(got)
+    want = numpy.asarray(want)
     if got.shape != want.shape or got.dtype != want.dtype:
         raise AssertionError(f"{name}: {got.dtype}{got.shape}, not {want.dtype}{want.shape}")
     if got.dtype.kind == "f":
@@ -300,7 +311,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 256² only, 2 repeats")
     parser.add_argument("--sizes", nargs="+", type=int, default=[256, 1024, 2048])
     parser.add_argument("--repeats", type=int, default=9)
-    parser.add_argument("--conversions", nargs="+", choices=["to_numpy", "float pass", "to_image"])
+    parser.add_argument(
+        "--conversions", nargs="+", choices=["(yardstick)", "to_numpy", "float pass", "to_image"]
+    )
     args = parser.parse_args(argv)
     if args.quick:
         global BLOCK_SECONDS
