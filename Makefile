@@ -34,7 +34,8 @@ SPHINX := cd docs && ../$(BIN)/sphinx-build -W --keep-going -q -d ../$(DOCS_BUIL
 
 .PHONY: help test test-slow sanitize fuzz bench bench-patch install dist-check test-matrix \
 	test-cross cross-tools clean docs doctest bench-docs profile-docs install-torch test-torch \
-	bench-torch test-peers
+	bench-torch test-peers install-freethreaded test-freethreaded \
+	bench-freethreaded
 
 help:
 	@echo "make test         build fastpil into $(VENV) and run the test suite (pytest, then"
@@ -47,6 +48,7 @@ help:
 	@echo "                  (defaults: 20000, 600 and 60)"
 	@echo "make bench        build fastpil into $(VENV) and run the benchmark (a few minutes;"
 	@echo "                  BENCH_ARGS=--quick for a smoke run, --full for everything)"
+	@echo "make bench-freethreaded  two threads against one converting, on CPython 3.13t"
 	@echo "make bench-patch  numpy.array with and without fastpil.patch(), then imageio"
 	@echo "make test-torch   fastpil against torchvision's transforms, and the DataLoader"
 	@echo "                  recipe, in $(TORCH_VENV) with torch and torchvision"
@@ -54,6 +56,8 @@ help:
 	@echo "                  DataLoader end to end (in $(TORCH_VENV))"
 	@echo "make test-peers   Pillow's and imageio's own test suites, each run plainly and under"
 	@echo "                  fastpil.patch(): fails on any test that passes only plainly"
+	@echo "make test-freethreaded  build CPython 3.13t (cached in $(FT_PYTHON_DIR)), check"
+	@echo "                  that importing fastpil keeps the GIL off, run the suite without it"
 	@echo "make dist-check   build the sdist and a wheel from it, check both, test the"
 	@echo "                  installed wheel in a fresh venv, check the conda-forge recipe"
 	@echo "make test-matrix  test the oldest and newest NumPy/Pillow/Python claimed, each"
@@ -220,6 +224,52 @@ test-peers: $(PEERS_VENV)/.installed
 		-Cbuild-dir=build/peers-venv -Csetup-args=-Dwerror=$(WERROR) .
 	$(PEERS_PY) .ci/peers.py --output build/peers $(PEERS_ARGS)
 
+# Free-threaded CPython: fastpil imported without turning the GIL back on,
+# and the whole suite run with the GIL off (PYTHON_GIL=0, so that no other
+# module's import can turn it on either). The interpreter, 3.13t built from
+# Debian's source package (.ci/freethreaded_python.sh), is kept in
+# $(FT_PYTHON_DIR) between runs: building it takes minutes.
+FT_PYTHON_DIR ?= build/freethreaded
+FT_PYTHON := $(FT_PYTHON_DIR)/py313t/bin/python3.13t
+FT_VENV ?= .venv-freethreaded
+FT_PY := $(FT_VENV)/bin/python
+FT_BUILD := build/freethreaded-venv
+# Passed to pytest by test-freethreaded (.ci/run leaves some files out).
+FT_PYTEST_ARGS ?=
+# The newest versions with free-threaded (cp313t) wheels: Pillow 13.0 has
+# none, and hypothesis after 6.155.7 needs a Rust build there. Named first,
+# so that pip looks at them before the open-ended ranges (it would otherwise
+# fetch the newest NumPy's sdist); a missing wheel fails the install.
+FT_REQUIREMENTS ?= numpy==2.4.6 pillow==12.2.0 "hypothesis<=6.155.7"
+
+$(FT_VENV)/.installed: pyproject.toml Makefile .ci/freethreaded_python.sh $(VENV)/.installed-test
+	.ci/freethreaded_python.sh $(FT_PYTHON_DIR)
+	@# A new venv may come with a new interpreter: meson's old setup would not see it.
+	rm -rf $(FT_VENV) $(FT_BUILD)
+	$(FT_PYTHON) -m venv $(FT_VENV)
+	$(FT_PY) -m pip --disable-pip-version-check install --only-binary numpy,pillow \
+		$(FT_REQUIREMENTS) $(call requirements,test) ninja
+	touch $@
+
+install-freethreaded: $(FT_VENV)/.installed
+	$(FT_PY) -m pip --disable-pip-version-check install --no-build-isolation --no-deps \
+		-Cbuild-dir=$(FT_BUILD) -Csetup-args=-Dwerror=$(WERROR) .
+
+# -I: neither the source tree nor PYTHON_GIL is seen, so the import alone
+# decides; a module that is not declared free-threading compatible turns the
+# GIL on with a RuntimeWarning, an error here. The C++ tests are left to make
+# test: they do not involve Python.
+test-freethreaded: install-freethreaded
+	$(FT_PY) -I -W error::RuntimeWarning -c 'import sys, fastpil, fastpil._core; \
+		assert not sys._is_gil_enabled(), "importing fastpil turned the GIL on"'
+	PYTHON_GIL=0 $(FT_VENV)/bin/pytest -p no:cacheprovider $(FT_PYTEST_ARGS) $(PYTEST_ARGS)
+
+# Two threads against one on the free-threaded interpreter (bench/threads.py;
+# run it with $(PY) for the same table with a GIL). The GIL is left as
+# importing decides, and the table's heading says which it is.
+bench-freethreaded: install-freethreaded
+	cd bench && ../$(FT_PY) threads.py $(BENCH_ARGS)
+
 # Tables on stdout; every sample and a plot in build/bench/.
 bench: install $(VENV)/.installed-bench
 	cd bench && ../$(PY) bench.py --output ../build/bench $(BENCH_ARGS)
@@ -283,4 +333,5 @@ test-cross: cross-tools $(VENV)/.installed-test
 	FASTPIL_REQUIRE_KERNELS=neon,scalar $(MESON) test -C $(CPP_AARCH64) --print-errorlogs
 
 clean:
-	rm -rf build dist $(VENV) $(TOOLS_VENV) $(SANITIZE_VENV) $(TORCH_VENV) $(PEERS_VENV)
+	rm -rf build dist $(VENV) $(TOOLS_VENV) $(SANITIZE_VENV) $(TORCH_VENV) $(PEERS_VENV) \
+		$(FT_VENV)

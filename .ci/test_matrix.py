@@ -49,7 +49,7 @@ OLDEST = [
     "pillow==9.5.0",
     "meson-python==0.17.1",
     "meson==1.2.0",
-    "cython==3.0.8",
+    "cython==3.1.0",
     "pytest==7.0.0",
     "hypothesis==6.80.0",
 ]

@@ -11,8 +11,6 @@
 namespace fastpil {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Conversions of this size or less hold the GIL throughout: at most one
 // group of four chunks, a few tens of microseconds, about what two threads'
 // hand-offs would cost them (the threads scenario of make bench).
@@ -32,14 +30,26 @@ constexpr std::size_t kReleaseAboveBytes = 256 * 1024;
 // outside fastpil take no part: one waiting for the GIL is woken by the
 // release and takes the GIL while the kernels run, as it would between two
 // bytecodes.
+//
+// A free-threaded build (Py_GIL_DISABLED) has no GIL to hand over: there the
+// baton would only be a lock between fastpil threads, serialising what may
+// run at once, so it is compiled out and PyEval_SaveThread/RestoreThread only
+// detach the thread (letting a stop-the-world pause, such as the garbage
+// collector's, proceed while the kernels run). Should such an interpreter
+// turn its GIL on (PYTHON_GIL=1, or a module not declared free-threading
+// compatible), the threads wait for it as CPython's own do.
+#ifndef Py_GIL_DISABLED
+using Clock = std::chrono::steady_clock;
 std::atomic<bool> g_baton_taken{false};
 thread_local bool t_holds_baton = false;
 constexpr auto kMaxSpin = std::chrono::microseconds(200);
+#endif
 
 std::atomic<bool> g_counting{false};
 std::atomic<int> g_kernels_running{0};
 std::atomic<std::size_t> g_kernel_overlaps{0};
 
+#ifndef Py_GIL_DISABLED
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
     _mm_pause();
@@ -60,6 +70,7 @@ bool take_baton() {
     return !g_baton_taken.load(std::memory_order_relaxed) &&
            g_baton_taken.compare_exchange_weak(expected, true, std::memory_order_acquire);
 }
+#endif
 
 }  // namespace
 
@@ -67,7 +78,9 @@ bool releases_gil(std::size_t packed_bytes) { return packed_bytes > kReleaseAbov
 
 WithoutGil::WithoutGil()
     : state_(PyEval_SaveThread()), counted_(g_counting.load(std::memory_order_relaxed)) {
+#ifndef Py_GIL_DISABLED
     pass_baton();
+#endif
     if (counted_ && g_kernels_running.fetch_add(1, std::memory_order_relaxed) > 0) {
         g_kernel_overlaps.fetch_add(1, std::memory_order_relaxed);
     }
@@ -77,6 +90,7 @@ WithoutGil::~WithoutGil() {
     if (counted_) {
         g_kernels_running.fetch_sub(1, std::memory_order_relaxed);
     }
+#ifndef Py_GIL_DISABLED
     const Clock::time_point limit = Clock::now() + kMaxSpin;
     for (unsigned spins = 1; !take_baton(); ++spins) {
         cpu_relax();
@@ -91,6 +105,7 @@ WithoutGil::~WithoutGil() {
     // thread that ends its conversion holding the baton is usually back in
     // the next one before another thread has spun for long.
     t_holds_baton = true;
+#endif
     PyEval_RestoreThread(state_);
 }
 

@@ -20,7 +20,8 @@ namespace fastpil {
 bool releases_gil(std::size_t packed_bytes);
 
 // Releases the GIL for its lifetime, then takes it back, handing it between
-// fastpil threads without sleeping where it can (gil.cpp says why).
+// fastpil threads without sleeping where it can (gil.cpp says why; a
+// free-threaded build only detaches the thread).
 class WithoutGil {
 public:
     WithoutGil();

@@ -1,5 +1,6 @@
 # cython: language_level=3
 # cython: auto_pickle=False
+# cython: freethreading_compatible = True
 """The thin shell between fastpil's Python API and its C++ core (cpp/).
 
 It turns Python objects into buffers and lengths and hands them to C++. Every
@@ -244,7 +245,11 @@ plans = {}
 
 cdef object _IMAGE = Image.Image
 cdef object _IMAGE_LOAD = Image.Image.load
-cdef object _image_to_array = None  # fastpil._convert's, once imported
+# fastpil._convert's, once imported (it imports this module). Written without
+# a lock, also without a GIL: it only ever goes from None to that one
+# function, which the module keeps alive, so a thread reads None (and imports,
+# which costs a lookup) or the function.
+cdef object _image_to_array = None
 
 
 def to_numpy(im, *, out=None, channels=None, layout="HWC", box=None, dtype=None,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import operator
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -52,6 +53,8 @@ def __array__(self: Image.Image, dtype: Any = None, copy: bool | None = None) ->
         NumPy asks for a copy, the array is read-only, as the view of
         ``tobytes()`` that ``numpy.asarray(im)`` gives without the patch is.
     """
+    if not _in_effect:
+        return _as_pillow_would(self, dtype, copy)
     array = to_numpy(self)
     if dtype is not None:
         dtype = numpy.dtype(dtype)
@@ -139,6 +142,22 @@ def fromarray_rest(obj: Any, mode: str | None = None) -> Image.Image:
     return _pillow.fromarray(obj, mode) if im is None else im
 
 
+def _as_pillow_would(image: Image.Image, dtype: Any, copy: bool | None) -> numpy.ndarray:
+    """What NumPy makes of the image through Pillow's ``__array_interface__``:
+    ``__array__``'s answer once the patch is removed (see _update)."""
+    view = _unpatched(image)
+    if copy is None:  # NumPy 1.x never passes copy
+        return numpy.asarray(view, dtype)
+    return numpy.asarray(view, dtype, copy=copy)
+
+
+def _gil_enabled() -> bool:
+    # Free-threaded CPython (3.13t and later) may run without a GIL; the others
+    # have no sys._is_gil_enabled and always hold one.
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return is_enabled is None or is_enabled()
+
+
 # Class attributes of Image.Image: installed in this order and removed in the
 # reverse one (see _update).
 _REPLACEMENTS: dict[str, object] = {
@@ -154,14 +173,22 @@ _blocks = 0
 # What Image.Image.__dict__ held under each replaced name before the patch
 # (_ABSENT if nothing); None while not patched.
 _originals: dict[str, object] | None = None
+# Whether __array__ converts through fastpil (the patch is installed) or
+# answers as Pillow's __array_interface__ would (it outlived an unpatch).
+_in_effect = False
 
 
 def _update() -> None:
     """Install or remove the patch to match who holds it; call with _lock held."""
-    global _originals
+    global _originals, _in_effect
     wanted = _held_by_patch or _blocks > 0
     if wanted and _originals is None:
-        originals = {name: Image.Image.__dict__.get(name, _ABSENT) for name in _REPLACEMENTS}
+        originals = {}
+        for name, replacement in _REPLACEMENTS.items():
+            found = Image.Image.__dict__.get(name, _ABSENT)
+            # __array__ left in place by an earlier unpatch (below) is no original.
+            originals[name] = _ABSENT if found is replacement else found
+        _in_effect = True
         for name, value in _REPLACEMENTS.items():
             setattr(Image.Image, name, value)
         Image.fromarray = _core.fromarray
@@ -172,11 +199,22 @@ def _update() -> None:
         # __array__ goes, so that a thread calling NumPy meanwhile finds one
         # or the other, never neither (NumPy would then wrap the image in an
         # object array). Installing goes the other way for the same reason.
+        #
+        # That suffices with a GIL: NumPy looks both up in C, and no thread
+        # runs in between. Without one (free-threaded CPython), NumPy may find
+        # the hidden interface, then this thread restore Pillow's and remove
+        # __array__ before NumPy looks for it: neither. So there __array__ is
+        # never removed once installed; NumPy does not call it while Pillow's
+        # interface is there, and called by a NumPy that found the interface
+        # hidden just before, it answers as Pillow's interface would.
+        keep_array = not _gil_enabled()
         for name, value in reversed(_originals.items()):
             if value is _ABSENT:
-                delattr(Image.Image, name)
+                if not (keep_array and name == "__array__"):
+                    delattr(Image.Image, name)
             else:
                 setattr(Image.Image, name, value)
+        _in_effect = False
         _originals = None
 
 
@@ -229,9 +267,13 @@ def unpatch() -> None:
     """Undo ``patch()``: NumPy converts images through Pillow again.
 
     Pillow's ``Image.__array_interface__`` (and ``Image.__array__``, if it
-    had one) are put back as they were. Calling it when not patched does
-    nothing. A ``patched()`` block still running, in this thread or another,
-    keeps the patch in effect until it exits.
+    had one) are put back as they were. On free-threaded CPython running
+    without the GIL, fastpil's ``Image.__array__`` stays, and answers as
+    Pillow's ``__array_interface__`` does: removing it could leave a thread
+    that is converting meanwhile with neither (NumPy would then make an
+    object array). Calling it when not patched does nothing. A ``patched()``
+    block still running, in this thread or another, keeps the patch in effect
+    until it exits.
 
     Examples
     --------

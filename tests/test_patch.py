@@ -33,12 +33,20 @@ needs_numpy_2 = pytest.mark.skipif(not NUMPY_2, reason="the copy keyword arrived
 
 
 def is_patched() -> bool:
-    return "__array__" in Image.Image.__dict__
+    return Image.Image.__dict__["__array_interface__"] is not ORIGINAL_ARRAY_INTERFACE
 
 
 def assert_pillow_original() -> None:
-    assert "__array__" not in Image.Image.__dict__
+    """Image as Pillow made it, but for the __array__ that unpatch() leaves in
+    place when no GIL runs (_patch._update says why), which must then answer
+    as Pillow would."""
     assert Image.Image.__dict__["__array_interface__"] is ORIGINAL_ARRAY_INTERFACE
+    left = Image.Image.__dict__.get("__array__")
+    if _patch._gil_enabled():
+        assert left is None
+    else:
+        assert left in (None, _patch.__array__)
+        assert not _patch._in_effect
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +71,8 @@ def unpatched(convert, im, *args, **kwargs):
 def test_pillow_has_array_interface_and_no_array():
     # What patch() relies on: Pillow offers only __array_interface__.
     assert isinstance(ORIGINAL_ARRAY_INTERFACE, property)
-    assert not hasattr(Image.Image, "__array__")
+    assert not any("__array__" in vars(kind) for kind in Image.Image.__mro__[1:])
+    assert Image.Image.__dict__.get("__array__") in (None, _patch.__array__)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -551,3 +560,42 @@ def test_fromarray_of_an_image_fails_as_in_pillow():
     with fastpil.patched(), pytest.raises(plain.type) as patched:
         Image.fromarray(im)
     assert str(patched.value) == str(plain.value)
+
+
+@needs_numpy_2
+@pytest.mark.parametrize("mode", MODES)
+def test_array_answers_as_pillow_once_unpatched(mode, rng):
+    """fastpil's __array__, once the patch is removed (where it outlives
+    unpatch(): without a GIL), gives what NumPy makes of Pillow's interface,
+    for every dtype and copy argument NumPy passes."""
+    im = random_image(mode, (7, 5), rng)
+    fastpil.patch()
+    fastpil.unpatch()
+    assert not _patch._in_effect
+    for dtype in (None, numpy.float32):
+        for copy_ in (None, True, False):
+            if copy_ is False and dtype is not None and numpy.asarray(im).dtype != dtype:
+                # A cast cannot be avoided: NumPy refuses, and so must __array__.
+                with pytest.raises(ValueError, match="copy"):
+                    numpy.asarray(im, dtype, copy=copy_)
+                with pytest.raises(ValueError, match="copy"):
+                    _patch.__array__(im, dtype, copy_)
+                continue
+            want = numpy.asarray(im, dtype, copy=copy_)
+            got = _patch.__array__(im, dtype, copy_)
+            assert got.dtype == want.dtype
+            assert got.shape == want.shape
+            numpy.testing.assert_array_equal(got, want)
+            assert got.flags.writeable == want.flags.writeable
+
+
+def test_numpy_after_unpatch_uses_pillows_interface():
+    """Whether or not __array__ stayed, NumPy converts through Pillow's
+    __array_interface__ once unpatched: the read-only view of tobytes()."""
+    im = Image.new("RGB", (3, 2), (1, 2, 3))
+    with fastpil.patched():
+        assert numpy.asarray(im).flags.owndata
+    view = numpy.asarray(im)
+    assert not view.flags.owndata
+    assert not view.flags.writeable
+    assert view.tobytes() == im.tobytes()

@@ -8,7 +8,10 @@ microsecond here so that they interleave as finely as CPython allows.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import sysconfig
 import threading
 import time
 
@@ -17,6 +20,7 @@ import pytest
 from oracle import random_image
 from PIL import Image
 from test_options import reference
+from test_patch import assert_pillow_original
 
 import fastpil
 from fastpil import _core
@@ -246,7 +250,7 @@ def test_patch_toggled_while_converting(rng):
     finally:
         stop.set()
         thread.join()
-    assert "__array__" not in vars(type(im))
+    assert_pillow_original()
 
 
 @needs_pillow_without_getattr
@@ -270,7 +274,173 @@ def test_numpy_always_finds_a_conversion_while_the_patch_toggles():
     finally:
         stop.set()
         thread.join()
-    assert "__array__" not in vars(Image.Image)
+    assert_pillow_original()
+
+
+def test_refusals_and_decodings_found_concurrently(monkeypatch, rng):
+    """Every thread meets every kind of array for the first time at once, as
+    to_image works out and caches what Pillow's fromarray makes of each kind
+    and which it refuses: the same image or the same error as Pillow's."""
+    from fastpil import _images
+
+    monkeypatch.setattr(_images, "_decodings", {})
+    kinds = [
+        ("|u1", ()),
+        ("|u1", (3,)),
+        ("|u1", (4,)),
+        ("<u2", ()),
+        ("<i4", ()),
+        ("<f4", ()),
+        ("|b1", ()),
+        ("|u1", (2,)),
+        ("<i8", ()),  # refused
+        ("|u1", (5,)),  # refused
+        ("<c8", ()),  # refused
+    ]
+    arrays = [rng.integers(0, 2, (9, 7, *tail)).astype(dtype) for dtype, tail in kinds]
+    expected = []
+    for a in arrays:
+        try:
+            im = Image.fromarray(a)
+        except TypeError as error:
+            expected.append(type(error))
+        else:
+            expected.append((im.mode, im.size, im.tobytes()))
+
+    def work(index):
+        for i in list(range(index, len(arrays))) + list(range(index)):
+            if isinstance(expected[i], type):
+                with pytest.raises(expected[i], match="refuses"):
+                    fastpil.to_image(arrays[i])
+            else:
+                im = fastpil.to_image(arrays[i])
+                assert (im.mode, im.size, im.tobytes()) == expected[i]
+
+    run_together(work)
+    assert len(_images._decodings) == len(kinds)
+
+
+def test_everything_at_once(rng):
+    """Each thread does a different thing, over and over, at the same time:
+    every API fastpil has, and the patch held and released, its install and
+    removal racing NumPy's lookups and Image.fromarray's routing. Every
+    result is the oracle's, patched or not."""
+    im = random_image("RGB", (300, 200), rng)
+    small = random_image("RGBA", (31, 17), rng)
+    a = numpy.ascontiguousarray(numpy.array(im)[:, ::-1])
+    want = numpy.array(im)
+    want_small = numpy.array(small)
+    want_float = reference(im, layout="CHW").astype(numpy.float32) / 255
+    want_image = Image.fromarray(a).tobytes()
+    stop = threading.Event()
+
+    def convert(index):
+        # Eight threads, seven kinds of work; the last toggles the patch.
+        kind = index % 7
+        for _ in range(ROUNDS):
+            if kind == 0:
+                numpy.testing.assert_array_equal(fastpil.to_numpy(im), want)
+            elif kind == 1:
+                numpy.testing.assert_array_equal(numpy.array(im), want)
+                numpy.testing.assert_array_equal(numpy.asarray(small), want_small)
+            elif kind == 2:
+                got = fastpil.to_numpy(im, layout="CHW", dtype=numpy.float32, scale=True)
+                numpy.testing.assert_allclose(got, want_float, rtol=1e-6)
+            elif kind == 3:
+                assert fastpil.to_image(a).tobytes() == want_image
+            elif kind == 4:
+                assert Image.fromarray(a).tobytes() == want_image
+            elif kind == 5:
+                batch = fastpil.to_numpy_batch([small] * 4)
+                numpy.testing.assert_array_equal(batch, numpy.stack([want_small] * 4))
+            else:
+                with fastpil.patched():
+                    numpy.testing.assert_array_equal(numpy.asarray(im), want)
+
+    def work(index):
+        if index == THREADS - 1:
+            while not stop.is_set():
+                fastpil.patch()
+                fastpil.unpatch()
+            return
+        try:
+            convert(index)
+        finally:
+            if index == 0:
+                stop.set()
+
+    run_together(work)
+    assert_pillow_original()
+
+
+def test_first_conversions_of_a_process_at_once(tmp_path):
+    """Eight threads make a fresh process's first conversions together: the
+    plans, the general path's first import and the kernel tables are all
+    found at once. In a process of its own, so that nothing is found before."""
+    code = """
+import threading, numpy, fastpil
+from PIL import Image
+im = Image.linear_gradient("L").resize((300, 200)).convert("RGB")
+want = numpy.array(im)
+start = threading.Barrier(8)
+errors = []
+def work(index):
+    start.wait()
+    try:
+        for _ in range(20):
+            got = fastpil.to_numpy(im, layout="CHW", channels="BGR" if index % 2 else None)
+            order = [2, 1, 0] if index % 2 else [0, 1, 2]
+            assert (got == want.transpose(2, 0, 1)[order]).all()
+            assert (fastpil.to_numpy(im, box=(1, 2, 30, 40)) == want[2:40, 1:30]).all()
+    except BaseException as error:
+        errors.append(error)
+threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+assert not errors, errors
+print("ok")
+"""
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,  # the installed fastpil, not the source tree
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "ok\n"
+
+
+free_threaded = pytest.mark.skipif(
+    not sysconfig.get_config_var("Py_GIL_DISABLED"),
+    reason="a free-threaded interpreter only (make test-freethreaded)",
+)
+
+
+@free_threaded
+def test_import_keeps_the_gil_off(tmp_path):
+    """fastpil and every module it imports are declared free-threading
+    compatible: importing them does not turn the GIL back on."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
+    code = "import sys, fastpil, fastpil._core; print(sys._is_gil_enabled())"
+    done = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "False\n"
+
+
+@free_threaded
+def test_no_gil_in_this_suite():
+    """make test-freethreaded runs the suite without the GIL, so that the
+    thread tests above really run Python in parallel."""
+    assert not sys._is_gil_enabled()
 
 
 def conversions_of_a_large_image():
