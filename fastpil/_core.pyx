@@ -434,7 +434,9 @@ cdef Py_ssize_t _SMALL_ARRAY = SMALL_ARRAY
 pillow_takes_contiguous = {}
 cdef dict _pillow_takes_contiguous = pillow_takes_contiguous
 cdef object _NDARRAY = numpy.ndarray
-cdef object _patch_module = None  # fastpil._patch, once imported
+# fastpil._patch, once imported: like _image_to_array, it only ever goes from
+# None to the module, so threads racing to set it (without a GIL) set the same.
+cdef object _patch_module = None
 cdef object _pillow_fromarray = _pillow.fromarray
 
 
