@@ -42,13 +42,16 @@ from _style import (
     setup,
 )
 from matplotlib.patches import FancyArrowPatch, Rectangle
-from PIL import Image
+from PIL import Image, ImageFile
 
 # Pillow's default arena: blocks of this size unless set_block_size or
 # PILLOW_BLOCK_SIZE changed it (ImagingDefaultArena in src/libImaging/Storage.c).
 PILLOW_BLOCK = Image.core.get_block_size()
-# cpp/encode_loop.cpp and cpp/decode_loop.cpp aim their chunks at 64 KiB.
-CHUNK_TARGET = 64 * 1024
+# Pillow's tobytes() encodes chunks of ImageFile.MAXBLOCK bytes.
+PILLOW_CHUNK = ImageFile.MAXBLOCK
+# fastpil's chunks, in both directions (cpp/chunk_size.cpp): as large as the
+# L2 cache, within these bounds.
+FASTPIL_CHUNK = "L2's size, 64 KiB–1 MiB"
 TIMES = "\N{MULTIPLICATION SIGN}"
 MINUS = "\N{MINUS SIGN}"
 MIB = 1024 * 1024
@@ -611,7 +614,7 @@ def flow(
 def copies(out_dir: Path) -> Path:
     width, height = 8.8, 5.6
     figure, axis = canvas(width, height)
-    chunk = size_text(CHUNK_TARGET)
+    chunk = size_text(PILLOW_CHUNK)
     top = height - 0.15
     note(
         axis,
@@ -659,7 +662,7 @@ def copies(out_dir: Path) -> Path:
     # fastpil.to_numpy(im)
     stages = [
         (0.2, 1.45, "Pillow's rows\n4 bytes a pixel", PILLOW_FACE),
-        (2.6, 1.6, f"one chunk,\n≈{chunk}", TEMPORARY_FACE),
+        (2.6, 1.6, "one chunk,\nas large as L2", TEMPORARY_FACE),
         (6.9, 1.7, "ndarray\n(numpy.empty)", RESULT_FACE),
     ]
     call, count = "fastpil.to_numpy(im)", "2 writes; only ②, into the array, is image-sized"
@@ -668,7 +671,7 @@ def copies(out_dir: Path) -> Path:
         axis,
         0.2,
         y - 0.2,
-        f'① the raw encoder writes ≈{chunk} of rows into the chunk (raw mode "RGBX": '
+        f'① the raw encoder writes a chunk of rows ({FASTPIL_CHUNK}; raw mode "RGBX": '
         "one memcpy per row)\n"
         "② fastpil's kernel reads the chunk back while it is still in cache and "
         "writes it into the array,\n    dropping the padding byte",
@@ -778,8 +781,7 @@ def to_image(out_dir: Path) -> Path:
 
     a = numpy.zeros((1, 1, 3), numpy.uint8)
     padding = fastpil.to_image(a[..., ::-1]).tobytes("raw", "RGBX")[3]
-    chunk = size_text(CHUNK_TARGET)
-    width, height = 8.8, 4.4
+    width, height = 8.8, 4.7
     figure, axis = canvas(width, height)
 
     stages = [
@@ -787,7 +789,7 @@ def to_image(out_dir: Path) -> Path:
         (3.55, 1.8, "a.tobytes():\na contiguous copy", TEMPORARY_FACE),
         (6.9, 1.7, "the image's rows\n4 bytes a pixel", PILLOW_FACE),
     ]
-    call, count = "Image.fromarray(a), a not C-contiguous", "2 writes, both image-sized"
+    call, count = "Image.fromarray(a), a not C-contiguous", "3 writes, all image-sized"
     y = flow(axis, height - 0.15, 1.0, call, count, stages, ["①", "②"])
     note(
         axis,
@@ -795,20 +797,24 @@ def to_image(out_dir: Path) -> Path:
         y - 0.2,
         "① a.tobytes(): a copy of the whole array, 3 bytes a pixel (skipped if a is "
         "C-contiguous)\n"
+        "   then Image.new fills the new image with 0: a write of the whole image\n"
         '② Pillow\'s raw decoder, raw mode "RGB": unpacks pixel by pixel, 3 bytes to 4',
     )
 
     stages = [
         (0.2, 1.7, "a: any strides,\nread in place", RESULT_FACE),
-        (3.55, 1.8, f"one chunk, ≈{chunk}:\nRGBX, X = {padding}", TEMPORARY_FACE),
+        (3.55, 1.8, f"one chunk (L2-sized):\nRGBX, X = {padding}", TEMPORARY_FACE),
         (6.9, 1.7, "the image's rows\n4 bytes a pixel", PILLOW_FACE),
     ]
-    call, count = "fastpil.to_image(a)", "2 writes; only ②, into the image, is image-sized"
+    call, count = "fastpil.to_image(a)", "2 writes and the allocator's zeroing; ① stays in cache"
     y = flow(axis, y - 0.9, 1.45, call, count, stages, ["① pack kernel", "② decoder"], reuse=1)
     note(
         axis,
         0.2,
         y - 0.2,
+        "Image.new(mode, size, None) leaves the pixels to the allocator, which zeroes reused "
+        "memory\n    (a write) and leaves fresh pages to be zeroed by the kernel when "
+        "first touched\n"
         "① fastpil's pack kernel gathers pixels into the chunk in Pillow's layout: RGB "
         f"becomes RGBX,\n    X = {padding}, as Pillow's unpacker of 3-byte RGB sets it\n"
         '② Pillow\'s raw decoder, raw mode "RGBX": a row copy, chunk to image, row by row',
