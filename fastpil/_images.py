@@ -288,11 +288,13 @@ def fromarray_faster(a: numpy.ndarray, mode: str | None) -> Image.Image | None:
     """``Image.fromarray(a, mode)``'s image, where fastpil makes it faster
     than Pillow does; None where Pillow's own call is as fast (or refuses).
 
-    Where Pillow decodes (RGB, LA, 1, I, F, ...), it copies a
-    non-contiguous array with ``tobytes()``, fills a new image and decodes
-    the copy into it: fastpil does the same with one write fewer, unless it
-    could only pack the array with its plain loop, which is no faster than
-    NumPy's copy. Where Pillow maps the array's raw bytes (L, P, RGBA, CMYK,
+    Below ``_core.SMALL_ARRAY`` bytes, both take a few microseconds of
+    set-up: Pillow's call. Where Pillow decodes (RGB, LA, 1, I, F, ...), it
+    copies a non-contiguous array with ``tobytes()``, fills a new image and
+    decodes the copy into it: fastpil does the same with one write fewer,
+    unless it could only pack the array with its plain loop, which is no
+    faster than NumPy's copy, or the array's rows are the raw data already
+    (then the work is the same). Where Pillow maps the array's raw bytes (L, P, RGBA, CMYK,
     the I;16 modes, ...), its image shares a C-contiguous array's memory, and
     of any other array maps the one copy ``tobytes()`` made: an image can be
     had no cheaper, except where a vectorised kernel packs the array faster
