@@ -17,11 +17,13 @@ owning
     Pillow's fastest way to an image that owns its pixels and is writable:
     ``fromarray(v)`` where that decodes, ``fromarray(v).copy()`` where it maps.
 
-Each contender runs in an interpreter of its own (``fromarray`` frees the
-``tobytes()`` copy of a large array, and returning those pages to the kernel
-slows the next allocation of whichever contender comes next); the
-interpreters take turns, in balanced orders, for several rounds, each timing
-every case in blocks of calls. The table gives the median of the rounds'
+For arrays larger than a MiB each contender runs in an interpreter of its
+own (``fromarray`` frees the ``tobytes()`` copy of a large array, and
+returning those pages to the kernel slows the next allocation of whichever
+contender comes next); the interpreters take turns, in balanced orders, for
+several rounds, each timing every case in blocks of calls. Smaller arrays
+free nothing large, and their contenders take turns in one interpreter,
+which compares microseconds more faithfully. The table gives the median of the rounds'
 medians and their min-max, and each ratio is of medians from the same run.
 
     python bench/views.py                 # 16x16 and 1024x1024
@@ -41,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-from harness import balanced_orders, machine
+from harness import balanced_orders, interleaved, machine
 
 CONTENDERS = ("fromarray", "patched", "to_image", "owning")
 SIDES = (16, 1024)
@@ -179,19 +181,58 @@ def check(sides: tuple[int, ...]) -> None:
         fastpil.unpatch()
 
 
+# Arrays up to this many bytes free nothing large: their contenders take
+# turns in one interpreter, where a few microseconds are compared more
+# faithfully than across interpreters.
+INTERLEAVED_BYTES = 1 << 20
+
+
+def _interleaved(side: int, rounds: int, block: int) -> dict[str, list[dict[str, float]]]:
+    """The cases of one size, each contender's medians per round: case by
+    case, the contenders take turns in this interpreter in balanced orders,
+    in blocks of ``block`` calls (harness.interleaved)."""
+    import fastpil
+
+    per_round: dict[str, list[dict[str, float]]] = {c: [{} for _ in range(rounds)] for c in CONTENDERS}
+    fastpil.patch()
+    try:
+        for _, kind, view in cases((side,)):
+            a, mode = make_array(side, kind)
+            v = VIEWS[view][0](a)
+            converts = {c: _converter(c, mode) for c in CONTENDERS}
+            samples = interleaved(v, converts, rounds, block, "steady")
+            for contender, found in samples.items():
+                for turn in range(rounds):
+                    times = found.seconds[turn * block : (turn + 1) * block]
+                    per_round[contender][turn][f"{side}|{kind}|{view}"] = (
+                        float(numpy.median(times)) * 1e3
+                    )
+    finally:
+        fastpil.unpatch()
+    return per_round
+
+
 def measure(sides: tuple[int, ...] = SIDES, rounds: int = 5, block: int = 15) -> list[dict[str, Any]]:
     """One row per case: each contender's median of round medians, min and max."""
     check(tuple(min(s, 64) for s in sides))
-    per_round: dict[str, list[dict[str, float]]] = {c: [] for c in CONTENDERS}
+    per_round: dict[str, list[dict[str, float]]] = {c: [{} for _ in range(rounds)] for c in CONTENDERS}
+    large = []
+    for side in sides:
+        if side * side * 4 * 4 <= INTERLEAVED_BYTES:
+            for contender, found in _interleaved(side, rounds, block).items():
+                for turn in range(rounds):
+                    per_round[contender][turn].update(found[turn])
+        else:
+            large.append(side)
     orders = balanced_orders(len(CONTENDERS))
-    for turn in range(rounds):
+    for turn in range(rounds if large else 0):
         for contender in (CONTENDERS[i] for i in orders[turn % len(orders)]):
             done = subprocess.run(
                 [sys.executable, __file__, "--child", contender, "--block", str(block),
-                 "--sides", *map(str, sides)],
+                 "--sides", *map(str, large)],
                 capture_output=True, text=True, check=True,
             )
-            per_round[contender].append(json.loads(done.stdout))
+            per_round[contender][turn].update(json.loads(done.stdout))
     rows = []
     for side, kind, view in cases(sides):
         key = f"{side}|{kind}|{view}"
@@ -227,8 +268,8 @@ def markdown(rows: list[dict[str, Any]], full: bool = False) -> str:
         ),
     }
     lines = [
-        "\nviews: arrays and views of them to images, each way in an interpreter of its "
-        f"own, ratios of median times in one run. {machine()}\n"
+        "\nviews: arrays and views of them to images (above a MiB, each way in an "
+        f"interpreter of its own), ratios of median times in one run. {machine()}\n"
     ]
     kinds = list(dict.fromkeys(r["kind"] for r in rows))
     views = list(dict.fromkeys(r["view"] for r in rows))

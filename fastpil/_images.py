@@ -183,21 +183,26 @@ def to_image(
     >>> fastpil.to_image(numpy.zeros((3, 4, 5), numpy.uint8), layout="CHW").size
     (5, 4)
     """
-    prepared = _prepare(a, mode, channels, layout)
-    if isinstance(prepared, Image.Image):
-        return prepared
-    decoding, hwc, order, rawmode, fill = prepared
     if (
-        mode is None
+        type(a) is numpy.ndarray
+        and mode is None
         and channels is None
-        and decoding.maps
-        and hwc.flags.c_contiguous
+        and layout == "HWC"
+        and 1 <= a.ndim <= 3
+        and a.size
+        and a.flags.c_contiguous
+        and _decoding(a.dtype, a.ndim, a.shape[2:], None).maps
     ):
         # Pillow maps these bytes as they are, and copies an image with a
         # plain copy into unfilled memory: one write, where decoding into a
         # new image is two. (Only without a mode, which Pillow 11.3 warns
-        # of, and later Pillows where it changes the data type.)
-        return _pillow.fromarray(hwc).copy()
+        # of, and later Pillows where it changes the data type.) Checked
+        # first, as the fewest steps to it.
+        return _pillow.fromarray(a).copy()
+    prepared = _prepare(a, mode, channels, layout)
+    if isinstance(prepared, Image.Image):
+        return prepared
+    decoding, hwc, order, rawmode, fill = prepared
     # Pillow's new() without a colour leaves the pixels to the allocator
     # (zeroed, as every pixel is written anyway): filling with 0 takes Pillow
     # a pass of its own, a slow one for the I;16 modes.
