@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy
 from contenders import bench_image, pure_python_chunks
-from harness import interleaved, machine
+from harness import interleaved, machine, table
 
 import fastpil
 from fastpil import _core
@@ -38,7 +38,6 @@ def _label(target: int) -> str:
 
 def measure(sides: tuple[int, ...] = SIDES, rounds: int = 6) -> list[dict[str, Any]]:
     """One row per direction, side and chunk target: ms per call and its spread."""
-    default = _core._chunk_target()
     rows = []
     try:
         for side in sides:
@@ -61,7 +60,9 @@ def measure(sides: tuple[int, ...] = SIDES, rounds: int = 6) -> list[dict[str, A
 
                 samples = interleaved(arg, converts, rounds, block, "steady", before_block)
                 for name, s in samples.items():
-                    rows.append({"direction": direction, "side": side, "chunk": name, **s.summary()})
+                    rows.append(
+                        {"direction": direction, "side": side, "chunk": name, **s.summary()}
+                    )
     finally:
         _core._set_chunk_target(0)
     return rows
@@ -78,17 +79,14 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         mine = [r for r in rows if r["direction"] == direction]
         names = list(dict.fromkeys(r["chunk"] for r in mine))
         sides = list(dict.fromkeys(r["side"] for r in mine))
-        lines += [
-            f"\n{direction}\n",
-            "| chunk | " + " | ".join(f"{s}²" for s in sides) + " |",
-            "|---" * (len(sides) + 1) + "|",
-        ]
+        body = []
         for name in names:
-            cells = []
+            cells = [name]
             for side in sides:
                 (r,) = [r for r in mine if r["side"] == side and r["chunk"] == name]
                 cells.append(f"{r['median_ms']:.3g} ({r['iqr_pct']:.0f}%)")
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            body.append(cells)
+        lines += [f"\n{direction}\n", *table(["chunk", *(f"{s}²" for s in sides)], body)]
     return "\n".join(lines)
 
 

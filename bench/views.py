@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-from harness import balanced_orders, interleaved, machine
+from harness import balanced_orders, interleaved, machine, table
 
 CONTENDERS = ("fromarray", "patched", "to_image", "owning")
 SIDES = (16, 1024)
@@ -174,10 +174,20 @@ def check(sides: tuple[int, ...]) -> None:
             if contender == "fromarray":
                 continue
             with fastpil.patched():
-                im = _converter(contender, mode)(v) if contender != "patched" else Image.fromarray(v, mode)
-            same = (im.mode, im.size, im.tobytes()) == (expected.mode, expected.size, expected.tobytes())
+                im = (
+                    _converter(contender, mode)(v)
+                    if contender != "patched"
+                    else Image.fromarray(v, mode)
+                )
+            same = (im.mode, im.size, im.tobytes()) == (
+                expected.mode,
+                expected.size,
+                expected.tobytes(),
+            )
             if not same:
-                raise AssertionError(f"{contender} differs from fromarray at {side}, {kind}, {view}")
+                raise AssertionError(
+                    f"{contender} differs from fromarray at {side}, {kind}, {view}"
+                )
         fastpil.unpatch()
 
 
@@ -193,7 +203,9 @@ def _interleaved(side: int, rounds: int, block: int) -> dict[str, list[dict[str,
     in blocks of ``block`` calls (harness.interleaved)."""
     import fastpil
 
-    per_round: dict[str, list[dict[str, float]]] = {c: [{} for _ in range(rounds)] for c in CONTENDERS}
+    per_round: dict[str, list[dict[str, float]]] = {
+        c: [{} for _ in range(rounds)] for c in CONTENDERS
+    }
     fastpil.patch()
     try:
         for _, kind, view in cases((side,)):
@@ -212,10 +224,14 @@ def _interleaved(side: int, rounds: int, block: int) -> dict[str, list[dict[str,
     return per_round
 
 
-def measure(sides: tuple[int, ...] = SIDES, rounds: int = 5, block: int = 15) -> list[dict[str, Any]]:
+def measure(
+    sides: tuple[int, ...] = SIDES, rounds: int = 5, block: int = 15
+) -> list[dict[str, Any]]:
     """One row per case: each contender's median of round medians, min and max."""
     check(tuple(min(s, 64) for s in sides))
-    per_round: dict[str, list[dict[str, float]]] = {c: [{} for _ in range(rounds)] for c in CONTENDERS}
+    per_round: dict[str, list[dict[str, float]]] = {
+        c: [{} for _ in range(rounds)] for c in CONTENDERS
+    }
     large = []
     for side in sides:
         if side * side * 4 * 4 <= INTERLEAVED_BYTES:
@@ -228,9 +244,19 @@ def measure(sides: tuple[int, ...] = SIDES, rounds: int = 5, block: int = 15) ->
     for turn in range(rounds if large else 0):
         for contender in (CONTENDERS[i] for i in orders[turn % len(orders)]):
             done = subprocess.run(
-                [sys.executable, __file__, "--child", contender, "--block", str(block),
-                 "--sides", *map(str, large)],
-                capture_output=True, text=True, check=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    contender,
+                    "--block",
+                    str(block),
+                    "--sides",
+                    *map(str, large),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             )
             per_round[contender][turn].update(json.loads(done.stdout))
     rows = []
@@ -255,7 +281,9 @@ def markdown(rows: list[dict[str, Any]], full: bool = False) -> str:
     def ms(r: dict[str, Any], c: str) -> float:
         return float(r[c]["median_ms"])
 
-    contiguous = {(r["side"], r["kind"]): ms(r, "to_image") for r in rows if r["view"] == "contiguous"}
+    contiguous = {
+        (r["side"], r["kind"]): ms(r, "to_image") for r in rows if r["view"] == "contiguous"
+    }
     ratios = {
         "Image.fromarray under patch(): Pillow's time / patched time (below 1: slower)": (
             lambda r: ms(r, "fromarray") / ms(r, "patched")
@@ -276,25 +304,34 @@ def markdown(rows: list[dict[str, Any]], full: bool = False) -> str:
     for side in dict.fromkeys(r["side"] for r in rows):
         here = {(r["view"], r["kind"]): r for r in rows if r["side"] == side}
         for title, ratio in ratios.items():
+            body = [
+                [
+                    view,
+                    *(f"{ratio(here[view, k]):.2f}" if (view, k) in here else "" for k in kinds),
+                ]
+                for view in views
+            ]
             lines += [
                 f"\n{title}, {side}x{side + side // 4 + 1}\n",
-                "| view | " + " | ".join(kinds) + " |",
-                "|---" * (len(kinds) + 1) + "|",
+                *table(["view", *kinds], body),
             ]
-            for view in views:
-                cells = [f"{ratio(here[view, k]):.2f}" if (view, k) in here else "" for k in kinds]
-                lines.append(f"| {view} | " + " | ".join(cells) + " |")
     if full:
+        body = [
+            [
+                str(r["side"]),
+                r["kind"],
+                r["view"],
+                *(
+                    f"{ms(r, c):.3g} ({r[c]['min_ms']:.3g}-{r[c]['max_ms']:.3g})"
+                    for c in CONTENDERS
+                ),
+            ]
+            for r in rows
+        ]
         lines += [
             "\nms per call, median of the rounds' medians (min-max)\n",
-            "| size | array | view | fromarray | patched | to_image | owning |",
-            "|---|---|---|---|---|---|---|",
+            *table(["size", "array", "view", *CONTENDERS], body),
         ]
-        for r in rows:
-            cells = [
-                f"{ms(r, c):.3g} ({r[c]['min_ms']:.3g}-{r[c]['max_ms']:.3g})" for c in CONTENDERS
-            ]
-            lines.append(f"| {r['side']} | {r['kind']} | {r['view']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -30,8 +30,7 @@ from typing import Any
 import numpy
 from PIL import Image
 
-from . import _pillow
-from . import _core
+from . import _core, _pillow
 from ._core import to_numpy
 from ._images import fromarray_faster
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy
 import pytest
+from oracle import random_image
 from PIL import Image
 
 import fastpil
 from fastpil import _core
-
-from oracle import random_image
 
 KIB = 1024
 
@@ -49,7 +48,7 @@ def test_every_target_converts_alike(target, mode, rng):
         batch = fastpil.to_numpy_batch(images[2:3] * 3)
     finally:
         _core._set_chunk_target(0)
-    for im, a, f, b in zip(images, arrays, floats, back):
+    for im, a, f, b in zip(images, arrays, floats, back, strict=True):
         expected = numpy.array(im)
         numpy.testing.assert_array_equal(a, expected)
         hwc = expected if expected.ndim == 3 else expected[..., None]
